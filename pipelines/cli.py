@@ -1,0 +1,39 @@
+"""The ``storybeam`` command: ``storybeam run ...`` and ``storybeam evaluate ...``."""
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: storybeam COMMAND [options]
+
+commands:
+  run        run the batch job: storybeam run --input GLOB [--input GLOB ...] --output DIR [options]
+  evaluate   score the pipeline's stages on labelled data: storybeam evaluate [--eval_dir DIR] [--out DIR]
+
+'storybeam COMMAND --help' lists a command's options."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        from pipelines import events
+
+        if "--help" in rest or "-h" in rest:
+            from pipelines.options import StorybeamOptions
+
+            StorybeamOptions(["--help"])
+            return 0
+        return events.main(rest)
+    if command == "evaluate":
+        from pipelines import evaluate
+
+        return evaluate.main(rest)
+    print(f"storybeam: error: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

