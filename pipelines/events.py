@@ -90,6 +90,16 @@ def _runner(options: PipelineOptions) -> Any:
     return None
 
 
+def counters(result: Any) -> dict[str, int]:
+    """Every Beam counter of the run as ``namespace/name`` → value (committed where the runner has it)."""
+    out: dict[str, int] = {}
+    for c in result.metrics().query().get("counters", []):
+        value = c.committed if c.committed is not None else c.attempted
+        key = f"{c.key.metric.namespace}/{c.key.metric.name}"
+        out[key] = out.get(key, 0) + int(value or 0)
+    return dict(sorted(out.items()))
+
+
 def _code_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -121,12 +131,13 @@ def run(argv: list[str] | None = None, model_handler: ModelHandler | None = None
     staging = publish.staging_root(config.output, run_id)
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
     build(pipeline, config, staging, model_handler)
-    state = pipeline.run().wait_until_finish()
+    result = pipeline.run()
+    state = result.wait_until_finish()
     if state not in (PipelineState.DONE, None):
         raise RuntimeError(f"pipeline ended in state {state}; nothing was published")
 
     staged = publish.verify_staged(staging, config.partition)
-    summary = dict(staged.summary, run_id=run_id)
+    summary = dict(staged.summary, run_id=run_id, counters=counters(result))
     manifest = {
         "run_id": run_id,
         "started_at": started.isoformat(),

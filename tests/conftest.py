@@ -26,3 +26,12 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE
+
+
+@pytest.fixture
+def pipeline():
+    """A TestPipeline on the in-process runner (the DirectRunner would try to download Prism first)."""
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    from apache_beam.testing.test_pipeline import TestPipeline
+
+    return TestPipeline(runner=FnApiRunner())

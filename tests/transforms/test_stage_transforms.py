@@ -1,0 +1,134 @@
+"""Each composite on a TestPipeline with beam.Create and assert_that, main and dead-letter outputs."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas.records import Article, DupInfo, EventMembership
+from tests.fakes import FakeEmbeddingHandler, fake_embedding
+from transforms.article_parsing import ReadConfig
+from transforms.boilerplate import BoilerplateConfig
+from transforms.canonicalize_events import CanonicalizeEvents
+from transforms.detect_near_duplicates import DetectNearDuplicates
+from transforms.embed_articles import EmbedArticles
+from transforms.embedding_model import EmbeddingConfig
+from transforms.minhash import NearDupConfig, dup_group_id
+from transforms.normalize_articles import NormalizeArticles
+from transforms.read_articles import ReadArticles
+from transforms.strip_boilerplate import StripBoilerplate
+
+BODY_A = (
+    "The harbour authority in Kestrel Bay said on Monday that the northern pier will close for repairs "
+    "after inspectors found cracks in three of its concrete supports during a routine survey last week. "
+    "Ferry services will move to the southern terminal from Wednesday, and the authority expects the "
+    "work to take about six months at a cost of four million crowns, officials told reporters."
+)
+BODY_B = (
+    "A rare bittern was heard booming in the reed beds of Fennwick Marsh for the first time in twenty "
+    "years, volunteers at the reserve said, after a spring of careful water management and new planting "
+    "along the eastern channel. The bird has not been seen, only heard, and wardens asked visitors to "
+    "keep to the boardwalks so that it is not disturbed during the breeding season this year."
+)
+
+
+def _article(article_id: str, text: str, **kw) -> Article:
+    return Article(article_id=article_id, text=text, clean_text=kw.pop("clean_text", text), **kw)
+
+
+def test_read_articles_txt_ids_jsonl_records_and_dead_letters(tmp_path, pipeline):
+    (tmp_path / "outlet").mkdir()
+    (tmp_path / "outlet" / "story-one.txt").write_text(BODY_A, encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_text(
+        '{"id": "j1", "text": "%s", "url": "https://www.example.org/a", "published_at": "2026-03-01T10:00:00Z"}\n'
+        "{not json\n"
+        '{"id": "j3", "title": "no text"}\n' % BODY_B,
+        encoding="utf-8",
+    )
+    with pipeline as p:
+        out = p | ReadArticles([str(tmp_path / "*" / "*.txt"), str(tmp_path / "*.jsonl")], ReadConfig())
+        ids = out["articles"] | beam.Map(lambda a: (a.article_id, a.source, a.published_at))
+        assert_that(ids, equal_to([
+            ("outlet/story-one", None, None),
+            ("j1", "example.org", datetime(2026, 3, 1, 10, tzinfo=timezone.utc)),
+        ]), label="articles")
+        reasons = out["dead_letters"] | beam.Map(lambda d: (d.stage, d.reason, d.record_no))
+        assert_that(reasons, equal_to([("read", "malformed_json", 2), ("read", "missing_text", 3)]),
+                    label="dead_letters")
+        counts = out["read_counts"] | beam.Map(lambda kv: (kv[0].rsplit("/", 1)[1], kv[1]))
+        assert_that(counts, equal_to([("story-one.txt", 1), ("feed.jsonl", 3)]), label="read_counts")
+
+
+def test_normalize_collapses_repeats_and_renames_conflicts(pipeline):
+    same = Article("x", "Caf\u00e9 \u201cquoted\u201d", input_file="f1", record_no=1)
+    repeat = dataclasses.replace(same, input_file="f2", record_no=1)
+    conflict = Article("x", "another text", input_file="f3", record_no=1)
+    with pipeline as p:
+        out = p | beam.Create([conflict, repeat, same]) | NormalizeArticles()
+        assert_that(out["articles"] | beam.Map(lambda a: (a.article_id, a.text, a.repair_notes)), equal_to([
+            ("x", 'Caf\u00e9 "quoted"', ()),
+            ("x#1c4e32cd", "another text", ("id:renamed_conflict",)),
+        ]), label="articles")
+        assert_that(out["collapsed"], equal_to([("f2", 1)]), label="collapsed")
+
+
+def test_strip_learns_site_furniture_and_dead_letters_empty_articles(pipeline):
+    furniture = "Harbor Ledger morning briefing: sign up today"
+    articles = [
+        Article(f"a{i}", f"{furniture}\n{body}", source="ledger")
+        for i, body in enumerate([BODY_A, BODY_B, BODY_A.replace("northern", "western")])
+    ] + [Article("empty", "Share\nLog in", source="ledger")]
+    with pipeline as p:
+        out = p | beam.Create(articles) | StripBoilerplate(BoilerplateConfig())
+        kept = out["articles"] | beam.Map(lambda a: (a.article_id, furniture in a.clean_text, a.language))
+        assert_that(kept, equal_to([("a0", False, "en"), ("a1", False, "en"), ("a2", False, "en")]),
+                    label="articles")
+        dead = out["dead_letters"] | beam.Map(lambda d: (d.stage, d.article_id, d.reason))
+        assert_that(dead, equal_to([("strip_boilerplate", "empty", "only_boilerplate")]), label="dead")
+
+
+def test_near_duplicates_group_copies_and_pick_one_representative(pipeline):
+    copy = BODY_A.replace("on Monday", "on Monday morning")
+    articles = [_article("a", BODY_A), _article("b", copy), _article("c", BODY_B)]
+    with pipeline as p:
+        out = p | beam.Create(articles) | DetectNearDuplicates(NearDupConfig())
+        groups = out["dups"] | beam.Map(lambda kv: (kv[0], kv[1].dup_group_id, kv[1].is_anchor))
+        # Equal length ties go to the smallest id? No: the fuller text anchors ("b" is longer).
+        assert_that(groups, equal_to([
+            ("a", dup_group_id("b"), False), ("b", dup_group_id("b"), True), ("c", dup_group_id("c"), True),
+        ]), label="dups")
+        assert_that(out["representatives"] | beam.Map(lambda a: a.article_id), equal_to(["b", "c"]),
+                    label="representatives")
+
+
+def test_embed_articles_uses_title_and_text_and_returns_unit_vectors(pipeline):
+    with pipeline as p:
+        out = (p | beam.Create([_article("a", BODY_A, title="Pier closes")])
+               | EmbedArticles(EmbeddingConfig(), model_handler=FakeEmbeddingHandler()))
+        norms = out | beam.Map(lambda kv: (kv[0], round(float((kv[1] ** 2).sum()), 5), kv[1].dtype.name))
+        assert_that(norms, equal_to([("a", 1.0, "float32")]))
+
+
+def test_canonicalize_builds_events_and_article_rows(pipeline):
+    t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    a = _article("a", BODY_A, source="Ledger", published_at=t, title="Pier closes for repairs")
+    b = _article("b", BODY_A + " Extra.", source="Courier", published_at=t)
+    c = _article("c", BODY_B, source="Ledger")
+    dups = [("a", DupInfo("a", "dup-1", "b", 0.9, False)), ("b", DupInfo("b", "dup-1", "b", 1.0, True)),
+            ("c", DupInfo("c", "dup-2", "c", 1.0, True))]
+    events = [("b", EventMembership("b", "b", 0.8)), ("c", EventMembership("c", "c", 1.0))]
+    with pipeline as p:
+        out = {"articles": p | "A" >> beam.Create([a, b, c]), "dups": p | "D" >> beam.Create(dups),
+               "events": p | "E" >> beam.Create(events)} | CanonicalizeEvents()
+        rows = out["events"] | beam.Map(lambda e: (e.article_ids, e.canonical_article_id, e.sources, e.dup_group_count))
+        assert_that(rows, equal_to([(["a", "b"], "b", ["Courier", "Ledger"], 1), (["c"], "c", ["Ledger"], 1)]),
+                    label="events")
+        flags = out["articles"] | beam.Map(lambda r: (r.article_id, r.is_canonical, r.is_duplicate, r.event_similarity))
+        assert_that(flags, equal_to([
+            ("a", False, True, 0.8), ("b", True, False, 0.8), ("c", True, False, 1.0)]), label="articles")
+
+
+def test_fake_embedding_is_deterministic():
+    assert (fake_embedding(BODY_A) == fake_embedding(BODY_A)).all()

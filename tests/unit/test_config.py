@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines.config import job_config
+from pipelines.options import ConfigError, unknown_options
+
+
+def config(*argv):
+    return job_config(PipelineOptions(list(argv)))
+
+
+def test_options_reach_the_stage_configs():
+    c = config("--input", "a/*.txt", "--input", "b.jsonl", "--output", "out/", "--dedup_threshold", "0.8",
+               "--max_seq_length", "128", "--event_threshold", "0.6", "--date", "2026-03-01")
+    assert c.inputs == ("a/*.txt", "b.jsonl")
+    assert c.output == "out"
+    assert (c.near_dup.threshold, c.embedding.max_seq_length, c.events.threshold) == (0.8, 128, 0.6)
+    assert c.partition == "dt=2026-03-01"
+
+
+@pytest.mark.parametrize("argv,message", [
+    ((), "no input"),
+    (("--input", "x"), "no output"),
+    (("--input", "x", "--output", "o", "--date", "2026-02-30"), "not a calendar date"),
+    (("--input", "x", "--output", "o", "--date", "yesterday"), "YYYY-MM-DD"),
+    (("--input", "x", "--output", "o", "--max_seq_length", "4"), "max_seq_length"),
+    (("--input", "x", "--output", "o", "--reference_time", "soon"), "reference_time"),
+])
+def test_bad_configuration_is_one_clear_error(argv, message):
+    with pytest.raises(ConfigError, match=message):
+        config(*argv)
+
+
+def test_unknown_options_are_found_and_beam_options_are_known():
+    assert unknown_options(["--input", "x", "--runner", "DirectRunner", "--direct_num_workers", "2",
+                            "--max_num_workers", "5", "--bogus", "1"]) == ["--bogus"]
