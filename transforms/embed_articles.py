@@ -5,6 +5,7 @@ from typing import Iterable
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, PredictionResult, RunInference
 
 from schemas.records import Article
@@ -12,9 +13,17 @@ from transforms.embedding_model import EmbeddingConfig, SentenceTransformerHandl
 from transforms.event_clustering import embedding_input
 
 
-def _unpack(element: tuple[str, PredictionResult]) -> tuple[str, np.ndarray]:
-    article_id, result = element
-    return article_id, np.asarray(result.inference, dtype=np.float32)
+STAGE = "embed_articles"
+
+
+class _Unpack(beam.DoFn):
+    def __init__(self) -> None:
+        self._embedded = Metrics.counter(STAGE, "embedded")
+
+    def process(self, element: tuple[str, PredictionResult]) -> Iterable[tuple[str, np.ndarray]]:
+        article_id, result = element
+        self._embedded.inc()
+        yield article_id, np.asarray(result.inference, dtype=np.float32)
 
 
 class EmbedArticles(beam.PTransform):
@@ -25,6 +34,7 @@ class EmbedArticles(beam.PTransform):
     a small fake one). ``accelerator`` is a Beam resource hint for the inference step only, e.g.
     ``type:nvidia-tesla-t4;count:1;install-nvidia-driver`` on Dataflow. No dead letters: a model failure
     fails the bundle (and the runner retries it), it does not drop articles.
+    Metrics: ``embed_articles/embedded`` (texts embedded), plus RunInference's own.
     """
 
     def __init__(self, config: EmbeddingConfig, model_handler: ModelHandler | None = None,
@@ -44,5 +54,5 @@ class EmbedArticles(beam.PTransform):
             | "ModelInput" >> beam.Map(
                 lambda a: (a.article_id, embedding_input(a.title, a.clean_text or "", max_chars)))
             | "Embed" >> inference
-            | "Unpack" >> beam.Map(_unpack)
+            | "Unpack" >> beam.ParDo(_Unpack())
         )

@@ -85,7 +85,7 @@ def test_reprint_of_a_seed_is_one_dup_group_in_the_seed_event_embedded_once(tmp_
     assert copy["dup_group_id"] == seed["dup_group_id"]
     assert [copy["is_duplicate"], seed["is_duplicate"]].count(True) == 1
     assert events_by_member(tables) == {frozenset(SEED_IDS + ["daily-reprint"])}
-    assert summary["counters"]["RunInference/num_inferences"] == 5  # six articles, five embedded
+    assert summary["counters"]["embed_articles/embedded"] == 5  # six articles, five embedded
     for line in REPRINT_BOILERPLATE_TOP + REPRINT_BOILERPLATE_BOTTOM:
         assert normalize_line(line) not in copy["clean_text"].split("\n")
 

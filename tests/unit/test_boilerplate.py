@@ -1,0 +1,241 @@
+"""Unit tests of transforms.boilerplate on tiny literal inputs: exact outputs and exact reasons."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from transforms.boilerplate import (
+    BoilerplateConfig,
+    LineRemoval,
+    article_line_keys,
+    furniture_from_counts,
+    line_key,
+    strip_boilerplate,
+)
+from transforms.boilerplate_phrases import PHRASES, SHIPPED_LANGUAGES
+
+CONFIG = BoilerplateConfig()
+
+P1 = "The two governments said on Monday that they would begin talks about a ceasefire next week."
+P2 = "Officials from both sides are expected to meet in Geneva, according to a statement from the ministry."
+P3 = ("The statement said that the talks would be held without preconditions and that it was a first step. "
+      "Both sides welcomed it.")
+
+PAGE = "\n".join([
+    "Home",
+    "World",
+    "Ceasefire talks to begin next week | World News - Example Times",
+    "Share",
+    P1,
+    P2,
+    "Talks",
+    P3,
+    "",
+    "Leave a comment",
+    "Related Articles",
+    "Storm hits the coast as thousands are told to leave their homes",
+    "Thousands of people were told to leave their homes on the coast as the storm...",
+    "© 2024 Example Times. All rights reserved.",
+])
+
+
+def _reasons(result) -> list[tuple[int, str]]:
+    return [(r.line_no, r.reason) for r in result.removals]
+
+
+def test_page_keeps_body_and_subheading_and_names_every_removal():
+    result = strip_boilerplate(PAGE, CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, "Talks", P3])
+    assert result.title_line == "Ceasefire talks to begin next week"
+    assert _reasons(result) == [
+        (0, "navigation"),
+        (1, "outside_main_block"),
+        (2, "page_title"),
+        (3, "share_widget"),
+        (9, "comment_widget"),
+        (10, "outside_main_block"),
+        (11, "outside_main_block"),
+        (12, "outside_main_block"),
+        (13, "copyright"),
+    ]
+    assert result.removals[0] == LineRemoval(0, "Home", "navigation")
+
+
+def test_section_marker_cuts_other_stories_after_the_body():
+    teasers = ["Thousands of people were told to leave their homes as the storm came in.",
+               "The weather service said that the storm would reach the coast by Sunday."]
+    body = [P1, P2, P3, P1.replace("Monday", "Tuesday")]
+    text = "\n".join([*body, "Related Articles", "Storm hits the coast", *teasers])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join(body)
+    assert _reasons(result) == [(i, "after_section_marker:related") for i in range(4, 8)]
+
+
+def test_section_marker_early_in_the_body_is_a_subheading():
+    text = "\n".join([P1, "More from the talks", P2, P3])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == text
+    assert result.removals == ()
+
+
+def test_seed_style_widgets_are_removed_with_their_reasons():
+    lines = [
+        "Error message",
+        "An error occurred while searching, try again later.",
+        "Notifications can be managed in browser preferences.",
+        "Please refresh the page or navigate to another page on the site to be automatically logged in",
+        "I would like to be emailed about offers, events and updates from The Independent. Read our Privacy notice",
+        P1, P2, P3,
+        "Your email address will not be published. Required fields are marked *",
+        "Join thought-provoking conversations, follow other Independent readers and see their replies",
+    ]
+    result = strip_boilerplate("\n".join(lines), CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, P3])
+    assert _reasons(result) == [
+        (0, "error_widget"),
+        (1, "error_widget"),
+        (2, "cookie_consent"),
+        (3, "login_prompt"),
+        (4, "newsletter"),
+        (8, "comment_widget"),
+        (9, "comment_widget"),
+    ]
+
+
+def test_trailing_page_title_with_outlet_suffix():
+    text = "\n".join([P1, P2, P3, "Talks on ceasefire will begin, officials say - The Independent"])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, P3])
+    assert result.title_line == "Talks on ceasefire will begin, officials say"
+    assert _reasons(result) == [(3, "page_title")]
+
+
+def test_given_title_removes_matching_headline_line():
+    text = "\n".join(["Ceasefire talks to begin", P1, P2])
+    result = strip_boilerplate(text, CONFIG, title="Ceasefire talks to begin")
+    assert result.clean_text == "\n".join([P1, P2])
+    assert result.title_line == "Ceasefire talks to begin"
+    assert _reasons(result) == [(0, "page_title")]
+
+
+def test_german_phrases():
+    text = "\n".join([
+        "Artikel teilen",
+        "Die Regierung hat am Montag angekündigt, dass die Gespräche über einen Waffenstillstand beginnen.",
+        "Nach Angaben des Ministeriums sollen sich beide Seiten in der nächsten Woche in Genf treffen.",
+        "Hinterlasse einen Kommentar",
+        "Das könnte Sie auch interessieren",
+    ])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join(text.split("\n")[1:3])
+    assert _reasons(result) == [(0, "share_widget"), (3, "comment_widget"), (4, "outside_main_block")]
+
+
+def test_comment_section_is_cut_from_its_marker():
+    text = "\n".join([
+        P1, P2, P3,
+        "3 Comments",
+        "Alice says:",
+        "I think this is a very good thing for everyone and I hope that the talks work out in the end.",
+        "Bob says:",
+        "I do not agree with you at all, because this has been tried before and it did not work out then.",
+    ])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, P3])
+    assert _reasons(result) == [(3, "comment_widget")] + [(i, "comment_section") for i in range(4, 8)]
+
+
+def test_repeated_line_is_kept_once():
+    text = "\n".join([P1, P2, P1, P3])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, P3])
+    assert _reasons(result) == [(2, "repeated_line")]
+
+
+def test_menu_before_body_is_outside_main_block():
+    text = "\n".join(["News", "Sport", "Weather", "Culture", P1, P2, P3, "About us", "Contact", "Jobs"])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, P3])
+    assert _reasons(result) == [(i, "outside_main_block") for i in (0, 1, 2, 3, 7, 8, 9)]
+
+
+def test_empty_and_blank_text():
+    assert strip_boilerplate("", CONFIG) == strip_boilerplate("\n\n", CONFIG)
+    result = strip_boilerplate("", CONFIG)
+    assert (result.clean_text, result.removals, result.title_line) == ("", (), None)
+
+
+# ------------------------------------------------------------------ furniture
+def test_line_key_folds_case_digits_and_punctuation():
+    assert line_key("  © 2019 Example Times. All Rights Reserved. ") == "0 example times all rights reserved"
+    assert line_key("12 Comments") == line_key("3 comments") == "0 comments"
+    assert line_key("Share") == "share"
+    assert line_key("...") == ""
+
+
+def test_article_line_keys_are_distinct_and_non_empty():
+    assert article_line_keys("Share\nshare!\n\n---\nSubscribe now") == frozenset({"share", "subscribe now"})
+
+
+def test_furniture_from_counts_needs_both_thresholds():
+    counts = {"sign up for alerts": 4, "rare line": 2, "half": 3}
+    assert furniture_from_counts(counts, 10, CONFIG) == frozenset({"sign up for alerts", "half"})
+    assert furniture_from_counts(counts, 13, CONFIG) == frozenset({"sign up for alerts"})
+    assert furniture_from_counts(counts, 2, CONFIG) == frozenset()
+
+
+def test_furniture_lines_are_removed():
+    footer = "Example Times is an independent news site based in Leeds since 1998"
+    text = "\n".join([P1, P2, footer])
+    result = strip_boilerplate(text, CONFIG, furniture=frozenset({line_key(footer)}))
+    assert result.clean_text == "\n".join([P1, P2])
+    assert _reasons(result) == [(2, "site_furniture")]
+
+
+def test_furniture_spares_prose_of_an_article_that_is_mostly_furniture():
+    # A copy of another article of the same source is the near-duplicate stage's business.
+    text = "\n".join([P1, P2, "Share"])
+    furniture = frozenset({line_key(P1), line_key(P2), "share"})
+    result = strip_boilerplate(text, CONFIG, furniture=furniture)
+    assert result.clean_text == "\n".join([P1, P2])
+    assert _reasons(result) == [(2, "share_widget")]
+
+
+# ------------------------------------------------------------------ config and phrases
+@pytest.mark.parametrize("change", [
+    {"languages": ("xx",)},
+    {"languages": ("en", "en")},
+    {"furniture_min_articles": 1},
+    {"furniture_min_share": 1.5},
+    {"marker_min_position": -0.1},
+    {"phrase_max_words": 0},
+    {"short_line_penalty": -1.0},
+])
+def test_config_rejects_bad_values(change):
+    with pytest.raises(ValueError):
+        dataclasses.replace(CONFIG, **change)
+
+
+def test_config_derives_phrase_sets_in_language_order():
+    config = BoilerplateConfig(languages=("de", "en"))
+    assert [p.language for p in config.phrase_sets] == ["de", "en"]
+    assert set(SHIPPED_LANGUAGES) >= {"en", "de", "fr", "es", "it"}
+    assert set(PHRASES) == set(SHIPPED_LANGUAGES)
+
+
+def test_english_only_config_leaves_german_widget_to_the_main_block():
+    text = "\n".join([P1, P2, "Artikel teilen"])
+    result = strip_boilerplate(text, BoilerplateConfig(languages=("en",)))
+    assert _reasons(result) == [(2, "outside_main_block")]
+
+
+def test_invariants_on_the_sample_page():
+    lines = PAGE.split("\n")
+    result = strip_boilerplate(PAGE, CONFIG)
+    kept = result.clean_text.split("\n")
+    removed = {r.line_no for r in result.removals}
+    assert len(removed) == len(result.removals)
+    assert all(r.reason and lines[r.line_no] == r.text for r in result.removals)
+    non_blank = [i for i, line in enumerate(lines) if line.strip()]
+    assert kept == [lines[i] for i in non_blank if i not in removed]

@@ -1,0 +1,478 @@
+"""Boilerplate stripping: pure, Beam-free, line by line, every removal with a reason.
+
+The input is one article's text *after* :func:`transforms.normalization.normalize_text`. The output
+keeps a subset of its non-blank lines, in order, and says why each other line went.
+
+How a page is read (each step names the reason it gives):
+
+1. **Page title** (``page_title``): a line near the top or bottom of the form
+   ``headline | section - Outlet`` / ``headline - Outlet`` (a headline and a short title-cased
+   suffix after ``|`` or `` - ``) is the page's ``<title>``; its headline is returned as
+   ``title_line``. Lines equal to that headline (``headline``) or to the caller's ``title`` go too:
+   the headline is metadata, not body, and repeating it in the embedding text only adds weight.
+2. **Phrases** (``share_widget``, ``login_prompt``, ``cookie_consent``, ``newsletter``,
+   ``comment_widget``, ...): short lines matching the phrase sets of ``config.languages``
+   (:mod:`transforms.boilerplate_phrases`).
+3. **Site furniture** (``site_furniture``): lines whose :func:`line_key` is in ``furniture``, the
+   set learned from the whole run by :func:`furniture_from_counts`.
+4. **Main block** (``outside_main_block``): each remaining line gets a prose score: positive for
+   prose (enough words, sentence punctuation, function words of the page's language), negative for
+   menu items, link labels, dates, teasers cut with "...". The kept region is the contiguous span
+   of lines with the largest total score (maximum subarray, as in jusText's idea that body text comes
+   in dense runs). Short lines *inside* the span (subheadings, one-line quotes, list items) are kept.
+   Before that, reader comments are cut (``comment_section``: comment headers such as
+   "<name> says:" after the body), since comments are prose too; and a kept line repeating an
+   earlier kept line goes afterwards (``repeated_line``).
+5. **Section markers** (``after_section_marker:<kind>``): a short standalone line such as
+   "Related Articles", "More from X" or "Leave a comment" inside the kept span, in its latter part,
+   followed by little prose compared with what came before: everything from it to the end goes.
+
+Deterministic: no randomness, no dict-order dependence; the same text and config give the same result.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from transforms.boilerplate_phrases import PHRASES, SHIPPED_LANGUAGES, PhraseSet
+from transforms.language import STOPWORDS, detect_language
+from transforms.normalization import normalize_line
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    """Thresholds of :func:`strip_boilerplate`; validated and derived in ``__post_init__``.
+
+    languages: phrase sets applied (all of them, whatever the page's language: site chrome is often
+        in another language than the article).
+    furniture_min_articles / furniture_min_share: a line key seen in at least this many articles of one
+        source *and* in at least this share of them is site furniture.
+    furniture_max_body_share: furniture removal is skipped for prose lines when it would take more than
+        this share of an article's prose words (the article is then a copy of another; that is the
+        near-duplicate stage's business, not furniture).
+    phrase_max_words: only lines of at most this many words are tested against the phrase sets.
+    marker_max_words: a section marker is a standalone line of at most this many words.
+    marker_min_position: ... and starts after this share of the kept span's prose words.
+    marker_max_prose_after: ... and the prose words after it are at most this share of those before
+        (``marker_max_prose_after_prose`` when the line right after the marker is itself prose).
+    prose_min_words: a line of at least this many words is prose when it reads as a sentence.
+    short_line_penalty: score of a line that is not prose (menu item, label, date).
+    isolated_sentence_weight: weight of a one-sentence prose line of fewer than
+        ``teaser_max_words`` words with no prose neighbour (how teasers of other stories look).
+    repeat_min_words: a kept line of at least this many words seen earlier in the kept text goes.
+    comment_min_headers / comment_min_prose_before: see :func:`_comment_section_start`.
+    """
+
+    languages: tuple[str, ...] = SHIPPED_LANGUAGES
+    furniture_min_articles: int = 3
+    furniture_min_share: float = 0.3
+    furniture_max_body_share: float = 0.5
+    phrase_max_words: int = 30
+    marker_max_words: int = 6
+    marker_min_position: float = 0.5
+    marker_max_prose_after: float = 0.5
+    marker_max_prose_after_prose: float = 0.2
+    prose_min_words: int = 8
+    short_line_penalty: float = 9.0
+    isolated_sentence_weight: float = 0.3
+    teaser_max_words: int = 25
+    repeat_min_words: int = 4
+    comment_min_headers: int = 2
+    comment_min_prose_before: float = 40.0
+    phrase_sets: tuple[PhraseSet, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unknown = [lang for lang in self.languages if lang not in PHRASES]
+        if unknown:
+            raise ValueError(f"no phrase set for languages {unknown}; shipped: {SHIPPED_LANGUAGES}")
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError(f"languages repeat: {self.languages}")
+        if self.furniture_min_articles < 2:
+            raise ValueError("furniture_min_articles must be >= 2: one article cannot show a repeat")
+        for name in ("furniture_min_share", "furniture_max_body_share", "marker_min_position",
+                     "marker_max_prose_after", "marker_max_prose_after_prose",
+                     "isolated_sentence_weight"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        for name in ("phrase_max_words", "marker_max_words", "prose_min_words"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
+        if self.short_line_penalty < 0:
+            raise ValueError("short_line_penalty must be >= 0")
+        if self.comment_min_headers < 1 or self.repeat_min_words < 1 or self.comment_min_prose_before < 0:
+            raise ValueError("comment_min_headers and repeat_min_words must be >= 1, "
+                             "comment_min_prose_before >= 0")
+        object.__setattr__(self, "phrase_sets", tuple(PHRASES[lang] for lang in self.languages))
+
+
+@dataclass(frozen=True)
+class LineRemoval:
+    line_no: int  # 0-based index in ``text.split("\n")``
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StripResult:
+    clean_text: str
+    removals: tuple[LineRemoval, ...]
+    title_line: str | None
+
+
+# ------------------------------------------------------------------ line features
+_WORD = re.compile(r"\w+", re.UNICODE)
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+# Scripts written without spaces: a character is worth about half a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"""[.!?;:\u3002\uff01\uff1f]["')\]]*$|["')\]]$""")
+_TRUNCATED = re.compile(r"(\.\.\.|\.\.|\u2026)\s*$")
+_DATE_LINE = re.compile(
+    r"^[\w ,.:/|-]{0,40}\b(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+    r"\d{1,2}\.? (jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\.? \d{4})\b",
+    re.IGNORECASE)
+_TITLE_SEPARATOR = re.compile(r"\s(\||-|::|»|·)\s")
+_ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+
+
+@dataclass(frozen=True)
+class _Line:
+    line_no: int
+    text: str
+    words: float          # word count, CJK characters counted as half words
+    stop_share: float     # share of tokens that are function words of the page's language
+    sentence_end: bool
+    truncated: bool
+
+
+def _word_count(line: str) -> float:
+    tokens = _WORD.findall(line)
+    cjk = len(_CJK.findall(line))
+    if cjk:
+        non_cjk = [t for t in tokens if not _CJK.search(t)]
+        return len(non_cjk) + cjk / 2.0
+    return float(len(tokens))
+
+
+def _features(line_no: int, text: str, stopwords: frozenset[str]) -> _Line:
+    tokens = [t.lower() for t in _WORD.findall(text)]
+    stop = sum(t in stopwords for t in tokens)
+    return _Line(
+        line_no=line_no, text=text, words=_word_count(text),
+        stop_share=stop / len(tokens) if tokens else 0.0,
+        sentence_end=bool(_SENTENCE_END.search(text)),
+        truncated=bool(_TRUNCATED.search(text)),
+    )
+
+
+def _is_prose(line: _Line, config: BoilerplateConfig) -> bool:
+    if line.truncated:
+        return False
+    if line.words >= 2 * config.prose_min_words:
+        return True
+    return line.words >= config.prose_min_words and (line.sentence_end or line.stop_share >= 0.2)
+
+
+def _prose_quality(line: _Line, has_stopwords: bool) -> float:
+    """1.0 for a line that reads like running text of the page's language, down to 0.0 for a list of
+    names, numbers or keywords. Pages of a language without a stopword profile fall back on
+    sentence punctuation alone."""
+    if not has_stopwords:
+        return 1.0 if line.sentence_end else 0.6
+    return min(1.0, max(0.0, (line.stop_share - 0.08) / 0.22))
+
+
+_AGO = re.compile(r"^(updated )?\d+\s?(s|m|h|d|min|mins|hrs?|hours?|days?|minutes?)\.? ago\b", re.IGNORECASE)
+_SENTENCE_SPLIT = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u00de])")
+
+
+def _is_dateline(line: _Line) -> bool:
+    return line.words <= 10 and bool(_DATE_LINE.search(line.text) or _AGO.search(line.text))
+
+
+def _sentences(text: str) -> int:
+    return 1 + len(_SENTENCE_SPLIT.findall(text))
+
+
+def _is_teaser_context(lines: list[_Line], prose: list[bool], i: int, config: BoilerplateConfig) -> bool:
+    """True when line ``i`` is a short prose line with no prose neighbour: how teaser lists look."""
+    if i == 0 or i + 1 >= len(lines) or prose[i - 1] or prose[i + 1]:
+        return False
+    return lines[i].words < config.teaser_max_words
+
+
+def _line_scores(lines: list[_Line], removed: set[int], config: BoilerplateConfig,
+                 has_stopwords: bool) -> list[float]:
+    """Prose score of every line; see the module docstring, step 4."""
+    penalty = config.short_line_penalty
+    prose = [(_is_prose(ln, config) and ln.line_no not in removed) for ln in lines]
+    keys = [line_key(ln.text) for ln in lines]
+    seen: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        seen[key] = seen.get(key, 0) + 1
+        first.setdefault(key, i)
+    scores: list[float] = []
+    for i, ln in enumerate(lines):
+        if ln.line_no in removed:
+            scores.append(-2 * penalty)
+        elif seen[keys[i]] > 1 and ln.words >= 3 and (not prose[i] or first[keys[i]] != i):
+            # The same sentence twice on one page is a teaser, a widget or a menu, not body.
+            scores.append(-penalty)
+        elif prose[i]:
+            quality = _prose_quality(ln, has_stopwords)
+            score = ln.words * quality - penalty * (1.0 - quality)
+            if _sentences(ln.text) == 1 and _is_teaser_context(lines, prose, i, config):
+                # One sentence between a headline and a date (or two headlines) is a teaser of another story.
+                score *= config.isolated_sentence_weight
+            scores.append(score)
+        elif _is_dateline(ln):
+            scores.append(-2 * penalty)
+        elif ln.truncated:
+            scores.append(-penalty - 0.5 * ln.words)
+        elif ln.sentence_end and ln.words >= 3:
+            scores.append(0.5 * ln.words - 1.0)
+        else:
+            scores.append(-penalty)
+    return scores
+
+
+# ------------------------------------------------------------------ furniture
+_KEY_STRIP = re.compile(r"[\W_]+", re.UNICODE)
+_KEY_DIGITS = re.compile(r"\d+")
+
+
+def line_key(line: str) -> str:
+    """Key under which the same furniture line is recognised across articles.
+
+    Normalised, case-folded, digits collapsed to ``0`` (so "© 2019" and "© 2020" or "3 comments" and
+    "12 comments" meet), punctuation and spacing reduced to single spaces.
+    """
+    key = normalize_line(line).casefold()
+    key = _KEY_DIGITS.sub("0", key)
+    return _KEY_STRIP.sub(" ", key).strip()
+
+
+def article_line_keys(text: str) -> frozenset[str]:
+    """Distinct non-empty line keys of one article: count each once per article, per source."""
+    return frozenset(k for k in (line_key(line) for line in text.split("\n")) if k)
+
+
+def furniture_from_counts(line_article_counts: Mapping[str, int], n_articles: int,
+                          config: BoilerplateConfig) -> frozenset[str]:
+    """Keys seen in ``>= furniture_min_articles`` articles and ``>= furniture_min_share`` of a source's
+    ``n_articles`` articles. ``line_article_counts`` maps a key to the number of that source's articles
+    containing it (each article counted once, see :func:`article_line_keys`)."""
+    if n_articles < config.furniture_min_articles:
+        return frozenset()
+    return frozenset(
+        key for key, count in line_article_counts.items()
+        if key and count >= config.furniture_min_articles and count >= config.furniture_min_share * n_articles
+    )
+
+
+# ------------------------------------------------------------------ title
+def _split_title(line: str) -> str | None:
+    """Headline of a ``headline | section - Outlet`` line, or None when the line is not of that form."""
+    if _SENTENCE_END.search(line) and not line.endswith(")"):
+        return None
+    parts = _TITLE_SEPARATOR.split(line)
+    if len(parts) < 3:
+        return None
+    headline = parts[0].strip()
+    suffix = parts[-1].strip()
+    suffix_words = _WORD.findall(suffix)
+    if not suffix_words or len(suffix_words) > 6 or len(_WORD.findall(headline)) < 3:
+        return None
+    # The suffix is a name: title-cased or upper-case words (an outlet, a section), not a clause.
+    capitalised = sum(w[:1].isupper() or w[:1].isdigit() for w in suffix_words)
+    if capitalised < max(1, len(suffix_words) - 1):
+        return None
+    # Several separators: the headline is what precedes the first "|" (sections follow it).
+    for index in range(1, len(parts) - 1, 2):
+        if parts[index] == "|":
+            return " ".join(parts[:index]).strip() if index > 1 else headline
+    return " ".join(p for p in parts[:-2]).strip() or headline
+
+
+def _title_key(text: str) -> str:
+    return line_key(text)
+
+
+# ------------------------------------------------------------------ main block
+def _best_span(scores: list[float]) -> tuple[int, int, float]:
+    """Maximum-sum contiguous span ``[start, end]`` (inclusive); ties go to the earliest span."""
+    best = (0, -1, 0.0)
+    start, running = 0, 0.0
+    for i, s in enumerate(scores):
+        if running <= 0:
+            start, running = i, s
+        else:
+            running += s
+        if running > best[2]:
+            best = (start, i, running)
+    return best
+
+
+# ------------------------------------------------------------------ phrases
+def _phrase_reason(text: str, words: float, config: BoilerplateConfig) -> str | None:
+    if words > config.phrase_max_words:
+        return None
+    for phrase_set in config.phrase_sets:
+        for reason, pattern in phrase_set.widgets:
+            if pattern.search(text):
+                return reason
+    return None
+
+
+_MARKER_TRIM = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
+
+
+def _marker_kind(text: str, words: float, config: BoilerplateConfig) -> str | None:
+    if words > config.marker_max_words:
+        return None
+    core = _MARKER_TRIM.sub("", text)
+    for phrase_set in config.phrase_sets:
+        for kind, pattern in phrase_set.markers:
+            if pattern.fullmatch(core):
+                return kind
+    return None
+
+
+# ------------------------------------------------------------------ comments
+# A comment's header: "<name> says:", "<name> on <date> at <time> said:", "<date> at <time>", "Reply".
+_COMMENT_HEADER = re.compile(
+    r"(\b(says|said|wrote|schreibt|schrieb|sagt|sagte|meint|a écrit|dit|escribió|dice|dijo|scrive|"
+    r"ha scritto|disse|schreef|zegt)\s*:?$"
+    r"|\b(\d{4},?|ago) (at|um|à|a las|alle|às|om) \d{1,2}[:.h]\d{2}(\s?[ap]\.?m\.?)?( said:?)?$"
+    r"|^(reply|antworten|répondre|responder|rispondi|responder|beantwoorden)( ↓)?$)",
+    re.IGNORECASE)
+
+
+def _comment_section_start(lines: list[_Line], reasons: dict[int, str], config: BoilerplateConfig) -> int | None:
+    """Index (into ``lines``) where a run of reader comments begins, or None.
+
+    Comments are prose too, so the main-block score cannot tell them from the body; their headers can.
+    At least ``comment_min_headers`` headers are needed, after at least ``comment_min_prose_before``
+    prose words; the section opens at the nearest comments marker or comment widget shortly above the
+    first header, else at the line before it (the commenter's name) or the header itself.
+    """
+    headers = [i for i, ln in enumerate(lines) if ln.words <= 15 and _COMMENT_HEADER.search(ln.text)]
+    header_set = set(headers)
+    if len(headers) < config.comment_min_headers:
+        return None
+    prose_before = 0.0
+    first = None
+    for i, ln in enumerate(lines):
+        if i in header_set and prose_before >= config.comment_min_prose_before \
+                and sum(h >= i for h in headers) >= config.comment_min_headers:
+            first = i
+            break
+        if _is_prose(ln, config) and ln.line_no not in reasons:
+            prose_before += ln.words
+    if first is None:
+        return None
+    for j in range(first - 1, max(-1, first - 9), -1):
+        ln = lines[j]
+        if reasons.get(ln.line_no) == "comment_widget" or _marker_kind(ln.text, ln.words, config) == "comments":
+            return j
+    return first
+
+
+# ------------------------------------------------------------------ entry point
+def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset[str] = frozenset(),
+                      title: str | None = None) -> StripResult:
+    """Strip site boilerplate from one normalised article text; see the module docstring."""
+    raw_lines = text.split("\n")
+    language = detect_language(text)
+    stopwords = STOPWORDS.get(language, _ALL_STOPWORDS) if language else _ALL_STOPWORDS
+    lines = [_features(i, raw.strip(), stopwords) for i, raw in enumerate(raw_lines) if raw.strip()]
+    reasons: dict[int, str] = {}
+
+    # 1. Page title, near either end of the page.
+    title_line: str | None = None
+    title_keys: set[str] = set()
+    if title and title.strip():
+        title_keys.add(_title_key(title))
+        headline = _split_title(normalize_line(title))
+        if headline:
+            title_keys.add(_title_key(headline))
+    edge = lines[:3] + lines[-3:] if len(lines) > 6 else lines
+    for line in edge:
+        headline = _split_title(line.text)
+        if headline and title_line is None:
+            title_line = headline
+            reasons[line.line_no] = "page_title"
+            title_keys.add(_title_key(headline))
+    if title_line is None and title and title.strip():
+        title_line = _split_title(normalize_line(title)) or normalize_line(title)
+    for line in lines:
+        if line.line_no not in reasons and title_keys and line_key(line.text) in title_keys:
+            reasons[line.line_no] = "page_title" if title and line_key(line.text) == _title_key(title) \
+                else "headline"
+
+    # 2. Phrases. 3. Furniture (guarded: a copy of another article is not furniture).
+    for line in lines:
+        if line.line_no in reasons:
+            continue
+        reason = _phrase_reason(line.text, line.words, config)
+        if reason:
+            reasons[line.line_no] = reason
+    if furniture:
+        hits = [ln for ln in lines if ln.line_no not in reasons and line_key(ln.text) in furniture]
+        prose_words = sum(ln.words for ln in lines if _is_prose(ln, config))
+        furniture_prose = sum(ln.words for ln in hits if _is_prose(ln, config))
+        spare_prose = prose_words > 0 and furniture_prose > config.furniture_max_body_share * prose_words
+        for ln in hits:
+            if not (spare_prose and _is_prose(ln, config)):
+                reasons[ln.line_no] = "site_furniture"
+
+    # Reader comments: everything from their start is not the article.
+    comments_at = _comment_section_start(lines, reasons, config)
+    if comments_at is not None:
+        for ln in lines[comments_at:]:
+            reasons.setdefault(ln.line_no, "comment_section")
+
+    # 4. Main block over the lines still standing; removed lines count as strong non-prose.
+    scores = _line_scores(lines, set(reasons), config, language is not None)
+    start, end, _ = _best_span(scores)
+    block = set(range(start, end + 1))
+    for index, ln in enumerate(lines):
+        if index not in block and ln.line_no not in reasons:
+            reasons[ln.line_no] = "outside_main_block"
+
+    # A line already kept once adds nothing the second time (a pull quote, a repeated teaser).
+    kept_keys: set[str] = set()
+    for ln in lines:
+        if ln.line_no in reasons:
+            continue
+        key = line_key(ln.text)
+        if key in kept_keys and ln.words >= config.repeat_min_words:
+            reasons[ln.line_no] = "repeated_line"
+        kept_keys.add(key)
+
+    # 5. Section markers in the latter part of the kept span.
+    kept = [(i, ln) for i, ln in enumerate(lines) if ln.line_no not in reasons]
+    prose = [ln.words if _is_prose(ln, config) else 0.0 for _, ln in kept]
+    total_prose = sum(prose)
+    before = 0.0
+    for position, (_, ln) in enumerate(kept):
+        kind = _marker_kind(ln.text, ln.words, config)
+        if kind and total_prose > 0 and before >= config.marker_min_position * total_prose:
+            after = total_prose - before
+            # Body paragraphs right after a short line are a subheading's, not a list of other stories.
+            next_is_prose = position + 1 < len(kept) and prose[position + 1] > 0
+            if after <= config.marker_max_prose_after * before and (
+                    not next_is_prose or after <= config.marker_max_prose_after_prose * before):
+                for _, tail in kept[position:]:
+                    reasons[tail.line_no] = f"after_section_marker:{kind}"
+                break
+        before += prose[position]
+
+    # Output lines are the input lines verbatim: stripping never rewrites text.
+    removals = tuple(LineRemoval(ln.line_no, raw_lines[ln.line_no], reasons[ln.line_no])
+                     for ln in lines if ln.line_no in reasons)
+    clean_text = "\n".join(raw_lines[ln.line_no] for ln in lines if ln.line_no not in reasons)
+    return StripResult(clean_text=clean_text, removals=removals, title_line=title_line)
