@@ -1,0 +1,334 @@
+"""Near-duplicate detection: shingles, MinHash signatures, LSH bands, exact verification, grouping.
+
+Pure functions, no Beam. ``transforms/`` wires them into the ``DetectNearDuplicates`` stage:
+
+1. per article: :func:`shingles` -> :func:`signature` -> :func:`band_keys` (one ``(band key, article_id)``
+   per band; an article without shingles gets no band key and stays a singleton);
+2. per band bucket: :func:`bucket_pairs` (oversized buckets capped and counted);
+3. per candidate pair, joined with both articles' shingles: :func:`verify_pair` (exact set overlap;
+   the MinHash estimate only finds candidates, it never decides);
+4. once, globally: :func:`group_duplicates` (anchor-based, no chaining).
+
+Two texts are copies when the Jaccard similarity of their word-shingle sets reaches
+``NearDupConfig.threshold``, or when the smaller set is almost entirely contained in the larger one
+(``containment_threshold``) and is big enough for that to mean something (``containment_min_shingles``):
+a reprint that drops a paragraph, or keeps a sidebar of site boilerplate, has a low Jaccard but a high
+containment. The defaults are measured on the labelled data in ``/work/shared/eval`` (see
+``evaluation/neardup_eval.py`` and ``tests/golden/test_neardup_golden.py``): on 3,947 extractor outputs
+of 181 news pages, copies of one page have a median Jaccard of 0.92 but a 5 % quantile of 0.67 (extra
+boilerplate, truncation), while their containment's 1 % quantile is 0.80; across different pages (and
+across different articles on the same event in ECB+) no pair exceeds containment 0.34 or Jaccard 0.17.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import xxhash
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+# Words are runs of Unicode letters/digits/underscore; punctuation, quote style and spacing never
+# make two copies differ ("We’d" and "We'd" both give "we", "d").
+_WORD = re.compile(r"\w+")
+
+# 64-bit permutation scheme: shingles are already uniform 64-bit xxhash values, fed to datasketch
+# through an identity hash function, so nothing is truncated to 32 bits on the way in.
+_SCHEME = "affine64"
+_EMPTY_HASH = np.uint64(np.iinfo(np.uint64).max)
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _optimal_bands_rows(
+    threshold: float, num_perm: int, false_positive_weight: float, false_negative_weight: float
+) -> tuple[int, int]:
+    # datasketch's own search (also used by MinHashLSH): the (bands, rows) with bands * rows <= num_perm
+    # minimising fp_weight * (area under the S-curve below the threshold)
+    #         + fn_weight * (area above the S-curve above the threshold).
+    return _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
+
+
+@dataclass(frozen=True)
+class NearDupConfig:
+    """Configuration of the near-duplicate stage; bands and rows are derived here.
+
+    ``threshold``: Jaccard similarity of the two shingle sets at or above which two texts are copies.
+    ``containment_threshold``: if not None, two texts are also copies when
+    ``|A ∩ B| / min(|A|, |B|)`` reaches it and the smaller set has at least ``containment_min_shingles``
+    shingles (a 10-word quote shared by two different stories must not make them copies).
+    ``candidate_threshold``: the Jaccard similarity the LSH bands are tuned for. It defaults to
+    ``threshold`` when containment is off; with containment on, copies can have a low Jaccard (a
+    300-shingle reprint inside a 700-shingle page has J = 0.43), so it defaults to a lower value.
+    ``bands``/``rows``: datasketch's ``_optimal_param`` for (candidate_threshold, num_perm) with the
+    given false-positive/false-negative weights. False negatives weigh more by default: a missed
+    candidate is a missed copy, while a false candidate only costs one exact verification.
+    ``max_bucket_size``: in an LSH bucket with more members, each member is paired only with the
+    bucket's first ``max_bucket_size`` members by sorted id (the stage counts such buckets).
+    """
+
+    threshold: float = 0.7
+    num_perm: int = 128
+    shingle_size: int = 5
+    seed: int = 1
+    max_bucket_size: int = 200
+    containment_threshold: float | None = 0.8
+    containment_min_shingles: int = 20
+    candidate_threshold: float | None = None
+    false_positive_weight: float = 0.3
+    false_negative_weight: float = 0.7
+    bands: int = field(init=False)
+    rows: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.num_perm < 2:
+            raise ValueError(f"num_perm must be >= 2, got {self.num_perm}")
+        if self.shingle_size < 1:
+            raise ValueError(f"shingle_size must be >= 1, got {self.shingle_size}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be in [0, 2**32), got {self.seed}")
+        if self.max_bucket_size < 2:
+            raise ValueError(f"max_bucket_size must be >= 2, got {self.max_bucket_size}")
+        if self.containment_threshold is not None and not 0.0 < self.containment_threshold <= 1.0:
+            raise ValueError(f"containment_threshold must be in (0, 1] or None, got {self.containment_threshold}")
+        if self.containment_min_shingles < 1:
+            raise ValueError(f"containment_min_shingles must be >= 1, got {self.containment_min_shingles}")
+        if self.candidate_threshold is not None and not 0.0 < self.candidate_threshold <= 1.0:
+            raise ValueError(f"candidate_threshold must be in (0, 1] or None, got {self.candidate_threshold}")
+        for name in ("false_positive_weight", "false_negative_weight"):
+            weight = getattr(self, name)
+            if not 0.0 <= weight <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {weight}")
+        if abs(self.false_positive_weight + self.false_negative_weight - 1.0) > 1e-9:
+            raise ValueError("false_positive_weight + false_negative_weight must be 1")
+        if self.candidate_threshold is None:
+            # With containment on, tune the bands for the Jaccard of a copy that keeps half the page.
+            candidate = self.threshold if self.containment_threshold is None else min(self.threshold, 0.4)
+            object.__setattr__(self, "candidate_threshold", candidate)
+        bands, rows = _optimal_bands_rows(
+            float(self.candidate_threshold), self.num_perm, self.false_positive_weight, self.false_negative_weight
+        )
+        object.__setattr__(self, "bands", bands)
+        object.__setattr__(self, "rows", rows)
+
+    @property
+    def is_containment_on(self) -> bool:
+        return self.containment_threshold is not None
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def shingles(text: str, size: int) -> np.ndarray:
+    """Sorted unique uint64 hashes (xxh3-64 of the space-joined words) of the lowercase word ``size``-grams.
+
+    A text with fewer than ``size`` words (but at least one) gives one shingle of all its words; a text
+    without words gives an empty array. Expects text already through ``normalization.normalize_text``.
+    """
+    if size < 1:
+        raise ValueError(f"size must be >= 1, got {size}")
+    words = _words(text)
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    if len(words) <= size:
+        grams = [" ".join(words)]
+    else:
+        grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+    hashed = np.fromiter(
+        (xxhash.xxh3_64_intdigest(gram.encode("utf-8")) for gram in grams), dtype=np.uint64, count=len(grams)
+    )
+    return np.unique(hashed)
+
+
+@functools.lru_cache(maxsize=16)
+def _template(num_perm: int, seed: int) -> MinHash:
+    # Permutations are drawn once per (num_perm, seed) and shared by every signature.
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=_identity, scheme=_SCHEME)
+
+
+def signature(shingle_hashes: np.ndarray, config: NearDupConfig) -> np.ndarray:
+    """datasketch MinHash hash values (uint64, length ``num_perm``) of a shingle set.
+
+    ``datasketch.MinHash(scheme="affine64")`` with an identity hash function over the shingle hashes,
+    so a signature can be turned back into a datasketch ``MinHash``/``LeanMinHash`` with
+    ``MinHash(num_perm, seed, hashvalues=sig, scheme="affine64")``. An empty shingle set gives the
+    empty signature (all values ``2**64 - 1``).
+    """
+    template = _template(config.num_perm, config.seed)
+    minhash = MinHash(
+        num_perm=config.num_perm,
+        seed=config.seed,
+        hashfunc=_identity,
+        permutations=template.permutations,
+        scheme=_SCHEME,
+    )
+    if len(shingle_hashes):
+        minhash.update_batch(np.asarray(shingle_hashes, dtype=np.uint64).tolist())
+    return minhash.hashvalues
+
+
+def to_datasketch(sig: np.ndarray, config: NearDupConfig) -> MinHash:
+    """The datasketch ``MinHash`` a signature came from (for ``MinHashLSH`` and ``jaccard`` estimates)."""
+    return MinHash(num_perm=config.num_perm, seed=config.seed, hashvalues=sig, scheme=_SCHEME)
+
+
+def is_empty_signature(sig: np.ndarray) -> bool:
+    return bool(np.all(sig == _EMPTY_HASH))
+
+
+def band_keys(sig: np.ndarray, config: NearDupConfig) -> list[bytes]:
+    """One LSH bucket key per band: 2-byte big-endian band index + xxh3-128 digest of the band's rows.
+
+    Two articles share a key exactly when one band of their signatures is equal (up to a 2**-128
+    digest collision); digests keep shuffle keys at 18 bytes whatever ``rows`` is. The empty
+    signature gets no keys: texts without words are never candidates.
+    """
+    sig = np.asarray(sig, dtype=np.uint64)
+    if sig.shape != (config.num_perm,):
+        raise ValueError(f"signature must have shape ({config.num_perm},), got {sig.shape}")
+    if is_empty_signature(sig):
+        return []
+    rows = config.rows
+    big_endian = sig.astype(">u8")
+    return [
+        band.to_bytes(2, "big") + xxhash.xxh3_128_digest(big_endian[band * rows : (band + 1) * rows].tobytes())
+        for band in range(config.bands)
+    ]
+
+
+def bucket_pairs(article_ids: Sequence[str], max_bucket_size: int) -> tuple[list[tuple[str, str]], bool]:
+    """Candidate pairs ``(a, b)`` with ``a < b`` of one LSH bucket, sorted; and whether the bucket was capped.
+
+    Repeated ids count once. In a bucket of more than ``max_bucket_size`` distinct ids, each member is
+    paired only with the first ``max_bucket_size`` ids in sorted order, which bounds the pairs at
+    ``max_bucket_size * n`` instead of ``n**2 / 2`` (huge buckets are boilerplate-only texts, not copies).
+    """
+    if max_bucket_size < 2:
+        raise ValueError(f"max_bucket_size must be >= 2, got {max_bucket_size}")
+    members = sorted(set(article_ids))
+    capped = len(members) > max_bucket_size
+    head = members[:max_bucket_size]
+    pairs = [(head[i], head[j]) for i in range(len(head)) for j in range(i + 1, len(head))]
+    # Every head id sorts before every tail id, so (head, tail) pairs are already ordered a < b.
+    pairs.extend((h, t) for h in head for t in members[max_bucket_size:])
+    pairs.sort()
+    return pairs, capped
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """Exact similarity of one candidate pair (``a < b``) and the decision taken on it."""
+
+    a: str
+    b: str
+    jaccard: float
+    containment: float
+    is_duplicate: bool
+
+
+def verify_pair(
+    a_id: str, a_shingles: np.ndarray, b_id: str, b_shingles: np.ndarray, config: NearDupConfig
+) -> PairScore:
+    """Exact Jaccard and containment of two sorted unique shingle arrays, and the copy decision.
+
+    Jaccard = |A ∩ B| / |A ∪ B|; containment = |A ∩ B| / min(|A|, |B|); both 0.0 if either set is empty
+    (texts without words are never copies). The returned pair is ordered so that ``a < b``.
+    """
+    if a_id == b_id:
+        raise ValueError(f"cannot verify an article against itself: {a_id!r}")
+    if a_id > b_id:
+        a_id, a_shingles, b_id, b_shingles = b_id, b_shingles, a_id, a_shingles
+    size_a, size_b = len(a_shingles), len(b_shingles)
+    if size_a == 0 or size_b == 0:
+        return PairScore(a_id, b_id, 0.0, 0.0, False)
+    common = np.intersect1d(a_shingles, b_shingles, assume_unique=True).size
+    jaccard = common / (size_a + size_b - common)
+    smaller = min(size_a, size_b)
+    containment = common / smaller
+    is_duplicate = jaccard >= config.threshold or (
+        config.containment_threshold is not None
+        and smaller >= config.containment_min_shingles
+        and containment >= config.containment_threshold
+    )
+    return PairScore(a_id, b_id, float(jaccard), float(containment), bool(is_duplicate))
+
+
+@dataclass(frozen=True)
+class DupAssignment:
+    """One article's place in the near-duplicate groups; every article gets exactly one."""
+
+    article_id: str
+    dup_group_id: str
+    anchor_id: str
+    similarity_to_anchor: float  # exact Jaccard to the anchor (1.0 for the anchor itself)
+    is_anchor: bool
+    containment_to_anchor: float = 1.0  # exact containment to the anchor (1.0 for the anchor itself)
+
+
+def dup_group_id(anchor_id: str) -> str:
+    """Stable group id: ``"dup-"`` + first 16 hex digits of sha1(anchor_id)."""
+    return "dup-" + hashlib.sha1(anchor_id.encode("utf-8")).hexdigest()[:16]
+
+
+def group_duplicates(
+    article_ids: Iterable[str],
+    verified: Iterable[PairScore],
+    priority: Mapping[str, tuple] | None = None,
+    prefer_most_duplicates: bool = True,
+) -> list[DupAssignment]:
+    """Group articles around anchors, without chaining; returns one assignment per article, sorted by id.
+
+    Anchor order: ascending ``(priority[id], -copies(id), id)``, where ``priority`` is optional (when
+    given, every id needs an entry) and ``copies(id)`` is the article's number of verified duplicate
+    pairs (left out when ``prefer_most_duplicates`` is False). Walking that order, the first unassigned
+    article becomes an anchor and every unassigned article whose verified pair *with that anchor* is a
+    duplicate joins its group. An article near a member but not near the anchor is not pulled in
+    (A~B, B~C, A!~C gives {A, B}, {C}), so every member is a verified copy of its group's anchor and
+    anchors are never copies of each other.
+
+    Why most copies first: a group only holds the anchor's own copies, so the anchor should be the
+    copy closest to all the others (a medoid). On the Zyte extractor variants it lifts pairwise recall
+    from 0.986 (smallest id) and 0.967 (longest text first) to 0.995. Put in ``priority`` only what must
+    win over that, e.g. ``(published_at or datetime.max,)`` to anchor on the earliest report.
+
+    Non-duplicate scores and repeated pairs are allowed; pairs naming unknown ids raise ``ValueError``.
+    The result depends only on the sets of ids and pairs and on ``priority``, never on input order.
+    """
+    ids = set(article_ids)
+    if priority is not None:
+        missing = ids.difference(priority)
+        if missing:
+            raise ValueError(f"priority has no entry for {len(missing)} ids, e.g. {sorted(missing)[:3]}")
+    duplicates: dict[str, dict[str, PairScore]] = {article_id: {} for article_id in ids}
+    for score in verified:
+        if score.a not in ids or score.b not in ids:
+            raise ValueError(f"verified pair ({score.a!r}, {score.b!r}) names an article not in article_ids")
+        if score.is_duplicate and score.a != score.b:
+            duplicates[score.a][score.b] = score
+            duplicates[score.b][score.a] = score
+
+    def anchor_order(article_id: str) -> tuple:
+        copies = len(duplicates[article_id]) if prefer_most_duplicates else 0
+        return (priority[article_id] if priority is not None else (), -copies, article_id)
+
+    assigned: dict[str, DupAssignment] = {}
+    for anchor in sorted(ids, key=anchor_order):
+        if anchor in assigned:
+            continue
+        group = dup_group_id(anchor)
+        assigned[anchor] = DupAssignment(anchor, group, anchor, 1.0, True, 1.0)
+        for member in sorted(duplicates[anchor]):
+            if member not in assigned:
+                score = duplicates[anchor][member]
+                assigned[member] = DupAssignment(member, group, anchor, score.jaccard, False, score.containment)
+    return [assigned[article_id] for article_id in sorted(assigned)]
