@@ -1,0 +1,268 @@
+"""``storybeam evaluate``: score the real pipeline stages on labelled data, beside the peers.
+
+    storybeam evaluate [--eval_dir ../shared/eval] [--out out/eval] [--tasks events,boilerplate,neardup]
+                       [--events_jsonl FILE ...] [--model PATH] [--limit N]
+
+- **boilerplate**: the NormalizeArticles → StripBoilerplate composites (in a Beam pipeline) on Zyte page
+  text, trafilatura snippet pages and the seeds; peers: no stripping, jusText on the text lines,
+  trafilatura on the page HTML (Zyte).
+- **near-duplicates**: NormalizeArticles → StripBoilerplate → DetectNearDuplicates on the Zyte extractor
+  variants and, in the same run, the ECB+ articles as negatives; peers: exact hashing, MinHashLSH +
+  connected components without verification.
+- **events**: the whole job (``pipelines.events.run``, real model) on ECB+ topics 1–35, UCI headlines and
+  any ``--events_jsonl`` in the same shape (``id``, ``text``, ``label``, optional ``title``,
+  ``published_at`` / ``timestamp_ms``); peers at their oracle-best thresholds.
+Prints one table per task and writes ``evaluation.json`` and ``evaluation.md`` to ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import apache_beam as beam
+
+from schemas.records import Article
+from transforms.article_parsing import source_from_url
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
+
+
+def _read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rows.append(json.loads(line))
+                if limit and len(rows) >= limit:
+                    break
+    return rows
+
+
+def run_stages(articles: list[Article], through: str) -> dict[str, dict[str, Any]]:
+    """Run the real composites up to ``through`` ('strip' or 'dedup') in a Beam pipeline.
+
+    Returns article_id → {"clean_text": str, "dup_group_id": str | None}; articles the stages dead-letter
+    come back with empty text and their own group."""
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    from transforms.boilerplate import BoilerplateConfig
+    from transforms.detect_near_duplicates import DetectNearDuplicates
+    from transforms.minhash import NearDupConfig
+    from transforms.normalize_articles import NormalizeArticles
+    from transforms.strip_boilerplate import StripBoilerplate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with beam.Pipeline(runner=FnApiRunner()) as p:
+            normalized = p | beam.Create(articles) | NormalizeArticles()
+            stripped = normalized["articles"] | StripBoilerplate(BoilerplateConfig())
+            rows = stripped["articles"] | "Clean" >> beam.Map(lambda a: (a.article_id, {"clean_text": a.clean_text}))
+            if through == "dedup":
+                dups = stripped["articles"] | DetectNearDuplicates(NearDupConfig())
+                rows = (
+                    {"clean": rows, "dup": dups["dups"]}
+                    | beam.CoGroupByKey()
+                    | beam.Map(lambda kv: (kv[0], dict(kv[1]["clean"][0], dup_group_id=kv[1]["dup"][0].dup_group_id)))
+                )
+            _ = (rows | beam.Map(lambda kv: json.dumps({"id": kv[0], **kv[1]}))
+                 | beam.io.WriteToText(f"{tmp}/rows", num_shards=1, shard_name_template=""))
+        out = {r.pop("id"): r for r in _read_jsonl(Path(f"{tmp}/rows"))}
+    for article in articles:
+        out.setdefault(article.article_id, {"clean_text": "", "dup_group_id": "dead:" + article.article_id})
+    return out
+
+
+def _strip_by_text(rows: list[dict], text_key: str, url_key: str | None) -> Callable[[str], str]:
+    """The StripBoilerplate stage's output for each page, as a text → clean text function for the scorers."""
+    from transforms.normalization import normalize_text
+
+    articles = [Article(article_id=f"p{i}", text=r[text_key], url=r.get(url_key) if url_key else None,
+                        source=source_from_url(r.get(url_key)) if url_key else None) for i, r in enumerate(rows)]
+    result = run_stages(articles, "strip")
+    by_text = {normalize_text(r[text_key]): result[f"p{i}"]["clean_text"] for i, r in enumerate(rows)}
+    return lambda text: by_text[text]
+
+
+def evaluate_boilerplate(eval_dir: Path, limit: int | None) -> dict[str, Any]:
+    from evaluation import boilerplate_eval as be
+
+    zyte = _read_jsonl(eval_dir / "boilerplate" / "zyte_article_extraction.jsonl", limit)
+    snippets = _read_jsonl(eval_dir / "boilerplate" / "trafilatura_snippets.jsonl", limit)
+    seeds_dir = eval_dir.parent / "seeds"
+    seed_labels = _read_jsonl(eval_dir / "seeds_boilerplate.jsonl")
+    seed_rows = [{"text": (seeds_dir / s["file"]).read_text(encoding="utf-8")} for s in seed_labels]
+    ours = {"zyte": _strip_by_text(zyte, "text", "url"), "snippets": _strip_by_text(snippets, "text", "url"),
+            "seeds": _strip_by_text(seed_rows, "text", None)}
+    report: dict[str, Any] = {"zyte": {}, "snippets": {}, "seeds": {}}
+    for name, strip in (("storybeam", None), ("no stripping", be.no_strip), ("jusText (text lines)", be.justext_strip)):
+        report["zyte"][name] = be.evaluate_zyte(zyte, strip or ours["zyte"])
+        report["snippets"][name] = be.evaluate_snippets(snippets, strip or ours["snippets"])
+    report["zyte"]["trafilatura (page HTML)"] = be.evaluate_zyte_html(zyte, be.trafilatura_html)
+    seeds = be.evaluate_seeds(seeds_dir, seed_labels, ours["seeds"])
+    report["seeds"]["storybeam"] = {k: v for k, v in seeds.items() if k != "failures"} | {
+        "failures": len(seeds["failures"])}
+    return report
+
+
+def evaluate_neardup(eval_dir: Path, limit: int | None) -> dict[str, Any]:
+    from evaluation import neardup_eval as ne
+
+    variants = _read_jsonl(eval_dir / "neardup" / "zyte_extractor_variants.jsonl", limit)
+    negatives = [{"id": "ecb:" + r["id"], "text": r["text"], "label": "ecb:" + r["id"], "event": r["label"]}
+                 for r in _read_jsonl(eval_dir / "events" / "ecbplus_topics_1-35.jsonl", limit)]
+    records = [{"id": r["id"], "text": r["text"], "label": r["label"]} for r in variants] + negatives
+
+    def storybeam(recs: list[dict]) -> dict[str, str]:
+        result = run_stages([Article(article_id=str(r["id"]), text=r["text"]) for r in recs], "dedup")
+        return {i: row["dup_group_id"] for i, row in result.items()}
+
+    report: dict[str, Any] = {}
+    # ECB+ articles are different articles, but ECB+ itself holds a few real reprints of one report
+    # (same event): those pairs are counted apart as "same-event copies"; a false merge is a group
+    # that mixes two different events (or an ECB+ article with a Zyte page).
+    event_of = {r["id"]: r.get("event", r["label"]) for r in records}
+    for name, fn in (("storybeam", storybeam), ("exact hash", ne.exact_hash_grouping),
+                     ("MinHashLSH+CC @0.5", ne.minhash_lsh_components(0.5)),
+                     ("MinHashLSH+CC @0.7", ne.minhash_lsh_components(0.7)),
+                     ("MinHashLSH+CC @0.9", ne.minhash_lsh_components(0.9))):
+        start = time.perf_counter()
+        groups = fn(records)
+        seconds = time.perf_counter() - start
+        zyte_groups = {i: g for i, g in groups.items() if not i.startswith("ecb:")}
+        scores = ne.grouping_scores(zyte_groups, {r["id"]: r["label"] for r in variants})
+        by_group: dict[str, set[str]] = {}
+        for i, g in groups.items():
+            by_group.setdefault(g, set()).add(event_of[i])
+        ecb_copies = sum(1 for i, g in groups.items() if i.startswith("ecb:")
+                         and sum(1 for j, h in groups.items() if h == g) > 1) if len(records) < 20000 else None
+        report[name] = {
+            "pair_precision": scores["pair_precision"], "pair_recall": scores["pair_recall"],
+            "pair_f1": scores["pair_f1"], "bcubed_f1": scores["bcubed_f1"],
+            "false_merges_zyte": scores["false_merges"],
+            "groups_mixing_events": sum(1 for events in by_group.values() if len(events) > 1),
+            "ecb_articles_in_copy_groups": ecb_copies,
+            "seconds": round(seconds, 1),
+        }
+    return report
+
+
+def _events_records(path: Path, limit: int | None) -> list[dict]:
+    records = []
+    for r in _read_jsonl(path, limit):
+        record = {"id": str(r["id"]), "text": r["text"], "label": str(r["label"])}
+        if r.get("title"):
+            record["title"] = r["title"]
+        if r.get("published_at"):
+            record["published_at"] = r["published_at"]
+        elif r.get("timestamp_ms"):
+            record["published_at"] = datetime.fromtimestamp(int(r["timestamp_ms"]) / 1000, tz=timezone.utc).isoformat()
+        if r.get("publisher"):
+            record["source"] = r["publisher"]
+        records.append(record)
+    return records
+
+
+def storybeam_events(records: list[dict], model: str | None = None) -> dict[str, str]:
+    """The whole job on ``records``: article id → event id (dead-lettered articles: their own event)."""
+    import pyarrow.dataset as ds
+
+    from pipelines import events
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "input.jsonl"
+        corpus.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "label"}) + "\n" for r in records),
+                          encoding="utf-8")
+        argv = ["--input", str(corpus), "--output", f"{tmp}/out", "--min_words", "1"]
+        events.run(argv + (["--model", model] if model else []))
+        table = ds.dataset(f"{tmp}/out/articles", format="parquet").to_table(columns=["article_id", "event_id"])
+    predicted = dict(zip(table.column("article_id").to_pylist(), table.column("event_id").to_pylist()))
+    return {r["id"]: predicted.get(r["id"], "dead:" + r["id"]) for r in records}
+
+
+def evaluate_events(sets: list[tuple[str, Path]], limit: int | None, model: str | None) -> dict[str, Any]:
+    from evaluation import events_eval as ee
+    from evaluation.metrics import cluster_scores
+
+    report: dict[str, Any] = {}
+    for name, path in sets:
+        records = _events_records(path, limit)
+        gold = [r["label"] for r in records]
+        start = time.perf_counter()
+        predicted = storybeam_events(records, model)
+        seconds = time.perf_counter() - start
+        rows = {"storybeam": dict(cluster_scores([predicted[r["id"]] for r in records], gold), seconds=round(seconds, 1))}
+        rows.update(ee.peer_rows(records))
+        report[name] = rows
+    return report
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "" if value is None else str(value)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    out = []
+    for task, sets in report.items():
+        for set_name, rows in sets.items():
+            if not isinstance(rows, dict) or not rows:
+                continue
+            columns: list[str] = []
+            for row in rows.values():
+                columns += [c for c, v in row.items() if c not in columns and not isinstance(v, (list, dict))]
+            out.append(f"### {task}: {set_name}\n")
+            out.append("| system | " + " | ".join(columns) + " |")
+            out.append("|---|" + "---|" * len(columns))
+            for system, row in rows.items():
+                out.append(f"| {system} | " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
+            out.append("")
+    return "\n".join(out)
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="storybeam evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--eval_dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--out", type=Path, default=Path("out/eval"))
+    parser.add_argument("--tasks", default="events,boilerplate,neardup")
+    parser.add_argument("--events_jsonl", type=Path, action="append", default=[],
+                        help="Extra labelled events JSONL (id, text, label, optional title, published_at).")
+    parser.add_argument("--model", default=None, help="Embedding model folder (default: the packaged one).")
+    parser.add_argument("--limit", type=int, default=None, help="Use only the first N records of each set.")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    unknown = set(tasks) - {"events", "boilerplate", "neardup"}
+    if unknown:
+        parser.error(f"unknown task(s): {', '.join(sorted(unknown))}")
+    if not args.eval_dir.is_dir() and (args.events_jsonl == [] or tasks != ["events"]):
+        parser.error(f"labelled data not found: {args.eval_dir}")
+
+    report: dict[str, Any] = {}
+    if "events" in tasks:
+        sets = [] if not args.eval_dir.is_dir() else [
+            ("ECB+ topics 1-35", args.eval_dir / "events" / "ecbplus_topics_1-35.jsonl"),
+            ("UCI headlines", args.eval_dir / "events" / "uci_headlines.jsonl")]
+        sets += [(p.name, p) for p in args.events_jsonl]
+        report["events"] = evaluate_events(sets, args.limit, args.model)
+    if "boilerplate" in tasks:
+        report["boilerplate"] = evaluate_boilerplate(args.eval_dir, args.limit)
+    if "neardup" in tasks:
+        report["neardup"] = {"Zyte variants + ECB+ negatives": evaluate_neardup(args.eval_dir, args.limit)}
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "evaluation.json").write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
+    md = markdown(report)
+    (args.out / "evaluation.md").write_text(md + "\n")
+    print(md)
+    print(f"written: {args.out / 'evaluation.json'}, {args.out / 'evaluation.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
