@@ -20,6 +20,7 @@ from apache_beam.runners.runner import PipelineState
 from pipelines import publish
 from pipelines.config import JobConfig, job_config
 from pipelines.options import ConfigError, unknown_options
+from pipelines.storage_errors import storage_problem
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
 from transforms.detect_near_duplicates import DetectNearDuplicates
@@ -64,7 +65,8 @@ def matched_inputs(patterns: tuple[str, ...]) -> list[dict[str, Any]]:
         try:
             matches = FileSystems.match([pattern])[0].metadata_list
         except Exception as e:  # each file system raises its own error type for a bad location
-            raise ConfigError(f"cannot read input {pattern!r}: {e}") from e
+            problem = storage_problem(pattern, e, "storage.objects.list and storage.objects.get")
+            raise ConfigError(f"cannot read input {pattern!r}: {problem}") from e
         if not matches:
             raise ConfigError(f"input {pattern!r} matched no files")
         files.update((m.path, m.size_in_bytes) for m in matches)
@@ -78,7 +80,8 @@ def check_output_writable(output: str, run_id: str) -> None:
             f.write(b"ok")
         FileSystems.delete([probe])
     except Exception as e:  # permission, missing bucket, read-only disk: all stop the run here
-        raise ConfigError(f"cannot write to output {output!r}: {e}") from e
+        problem = storage_problem(output, e, "storage.objects.create and storage.objects.delete")
+        raise ConfigError(f"cannot write to output {output!r}: {problem}") from e
 
 
 def _runner(options: PipelineOptions) -> Any:

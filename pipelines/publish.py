@@ -167,18 +167,38 @@ def publish(output: str, staging: str, partition: str | None, manifest: dict[str
     remove_staging(staging)
 
 
+def _object_store(path: str) -> bool:
+    # gs:// and friends have no folders: "exists" is False for a prefix, and "*" does not cross "/".
+    return "://" in path and not path.startswith("file://")
+
+
+def _files_under(folder: str) -> list[str]:
+    """Every file below ``folder``, at any depth (sorted); empty when there is none."""
+    try:
+        return sorted(m.path for m in FileSystems.match([_join(folder, "**")])[0].metadata_list)
+    except Exception:  # a missing folder is reported differently by each file system
+        return []
+
+
+def _delete_tree(folder: str) -> None:
+    """Delete ``folder`` and everything below it. GCS deletes recursively only a path ending in "/";
+    the local file system removes a folder given without the slash (``shutil.rmtree``)."""
+    local = FileSystems.get_scheme(folder) in (None, "file")
+    FileSystems.delete([folder.rstrip("/") if local else folder.rstrip("/") + "/"])
+
+
 def remove_staging(staging: str) -> None:
-    if FileSystems.exists(staging):
-        FileSystems.delete([staging])
+    if _files_under(staging) or FileSystems.exists(staging):
+        _delete_tree(staging)
 
 
 def clean_leftovers(output: str) -> list[str]:
-    """Delete what earlier, killed runs left in ``OUTPUT/_staging``; returns what was removed."""
+    """Delete what earlier, killed runs left in ``OUTPUT/_staging`` (whole run folders, at any depth);
+    returns the files removed. Only one run may write to an output at a time."""
     root = _join(output, STAGING)
-    if not FileSystems.exists(root):
-        return []
-    left = list_files(root)
-    _delete(left)
+    left = _files_under(root)
+    if left or FileSystems.exists(root):
+        _delete_tree(root)
     return left
 
 

@@ -5,6 +5,7 @@ Pure functions, no Beam. Every problem is either repaired (with a note kept on t
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -12,6 +13,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -21,10 +23,11 @@ from schemas.records import Article
 class BadRecord(ValueError):
     """An input record that cannot become an article; ``reason`` is a short machine-readable slug."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", article_id: str | None = None) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.article_id = article_id  # the id the record named, if any: its dead letter carries it
 
 
 @dataclass(frozen=True)
@@ -93,19 +96,96 @@ def decode_text(data: bytes) -> tuple[str, tuple[str, ...]]:
     else:
         try:
             text = data.decode("utf-8")
+            if "\ufffd" in text:
+                notes.append("replaced:invalid_bytes")  # replaced upstream, before it reached us
         except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-                notes.append("decoded_from:cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-                notes.append("decoded_from:latin-1")
+            text, note = _decode_not_utf8(data)
+            notes.append(note)
     if "\x00" in text:
         text = text.replace("\x00", "")
         notes.append("removed:nul_bytes")
-    if "\ufffd" in text and not notes:
-        notes.append("replaced:invalid_bytes")
     return text, tuple(notes)
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+
+
+def _decode_not_utf8(data: bytes) -> tuple[str, str]:
+    """Bytes that are not valid UTF-8: UTF-8 with a few broken bytes, or a legacy single-byte encoding.
+
+    Text that is mostly well-formed UTF-8 (more valid non-ASCII characters than broken bytes) keeps
+    UTF-8 with U+FFFD for the broken bytes; decoding it as cp1252 would garble every accented letter.
+    """
+    repaired = data.decode("utf-8", errors="replace")
+    if len(_NON_ASCII.findall(repaired)) > repaired.count("\ufffd"):
+        return repaired, "replaced:invalid_bytes"
+    try:
+        return data.decode("cp1252"), "decoded_from:cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "decoded_from:latin-1"
+
+
+# Tags that only markup has; one or two of them in prose ("<p>" quoted in a story) are not a page.
+_HTML_TAG = re.compile(
+    r"<\s*(!doctype\s+html|html|head|body|p|div|span|br|a\s+href|article|section|h[1-6]|ul|ol|li|"
+    r"table|tr|td|script|style|meta|link|nav|header|footer|img|strong|em|b|i)\b[^>]{0,2000}>",
+    re.IGNORECASE,
+)
+_HTML_MIN_TAGS = 4
+_HTML_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe"})
+_HTML_BLOCK = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "article", "section", "header", "footer", "nav",
+    "aside", "main", "blockquote", "pre", "title", "figure", "figcaption", "dd", "dt", "hr",
+    "h1", "h2", "h3", "h4", "h5", "h6",
+})
+
+
+class _TextOfHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _HTML_SKIP:
+            self._skipping += 1
+        elif tag in _HTML_BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _HTML_BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    """True when ``text`` is a markup page rather than prose (at least a few real HTML tags)."""
+    return len(_HTML_TAG.findall(text[:100_000])) >= _HTML_MIN_TAGS
+
+
+def html_to_text(text: str) -> str:
+    """The visible text of an HTML page: one line per block element, no scripts or styles, entities decoded."""
+    parser = _TextOfHtml()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _article_text(text: str, notes: list[str], config: ReadConfig) -> str:
+    """Shared last steps for every input form: cut to the size limit, unwrap HTML, refuse empty text."""
+    text, cut_notes = cut_text(text, config)
+    notes.extend(cut_notes)
+    if looks_like_html(text):
+        text = html_to_text(text)
+        notes.append("converted_from:html")
+    if not text.strip():
+        raise BadRecord("empty_text")
+    return text
 
 
 def content_sha1(text: str) -> str:
@@ -199,18 +279,19 @@ def article_from_record(
     if not isinstance(record, Mapping):
         raise BadRecord("record_not_object", type(record).__name__)
     notes: list[str] = []
+    named_id = record.get("id") if isinstance(record.get("id"), str) else None
     text = record.get("text")
     if text is None:
-        raise BadRecord("missing_text")
+        raise BadRecord("missing_text", article_id=named_id)
     if not isinstance(text, str):
-        raise BadRecord("text_not_string", type(text).__name__)
+        raise BadRecord("text_not_string", type(text).__name__, article_id=named_id)
     if "\x00" in text:
         text = text.replace("\x00", "")
         notes.append("removed:nul_bytes")
-    if not text.strip():
-        raise BadRecord("empty_text")
-    text, cut_notes = cut_text(text, config)
-    notes.extend(cut_notes)
+    try:
+        text = _article_text(text, notes, config)
+    except BadRecord as e:
+        raise BadRecord(e.reason, e.detail, article_id=named_id) from None
     article_id = _optional_str(record, "id", notes)
     if article_id is None:
         article_id = "sha1:" + content_sha1(text)[:16]
@@ -238,23 +319,31 @@ def article_from_record(
 
 
 def article_from_jsonl_line(line: bytes, input_file: str, record_no: int, config: ReadConfig) -> Article:
+    """One JSONL line → Article. A line that is not UTF-8 is decoded like a text file (with a note)."""
+    notes: tuple[str, ...] = ()
     try:
-        record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise BadRecord("malformed_json", str(e)) from None
-    return article_from_record(record, input_file, record_no, config)
+        try:
+            record = json.loads(line)
+        except UnicodeDecodeError:
+            decoded, notes = decode_text(line)
+            record = json.loads(decoded)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, too many digits, nesting too deep
+        raise BadRecord("malformed_json", f"{type(e).__name__}: {e}"[:300]) from None
+    article = article_from_record(record, input_file, record_no, config)
+    if notes:
+        article = dataclasses.replace(article, repair_notes=notes + article.repair_notes)
+    return article
 
 
 def article_from_text_file(data: bytes, input_file: str, article_id: str, config: ReadConfig) -> Article:
     """One raw article per file (the shape of the seeds). Raises BadRecord with a reason."""
-    text, notes = decode_text(data)
-    if not text.strip():
-        raise BadRecord("empty_text")
-    text, cut_notes = cut_text(text, config)
+    text, decode_notes = decode_text(data)
+    notes = list(decode_notes)
+    text = _article_text(text, notes, config)
     return Article(
         article_id=article_id,
         text=text,
         input_file=input_file,
         record_no=0,
-        repair_notes=notes + cut_notes,
+        repair_notes=tuple(notes),
     )

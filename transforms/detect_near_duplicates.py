@@ -9,6 +9,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article, DupInfo
+from transforms.article_parsing import content_sha1
 from transforms.minhash import (
     NearDupConfig,
     PairScore,
@@ -121,6 +122,36 @@ def _with_singletons(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]
     yield article_id, DupInfo(article_id, single.dup_group_id, article_id, 1.0, True)
 
 
+EXACT_COPIES = "exact_copies"
+
+
+class _SplitExactCopies(beam.DoFn):
+    """Articles with the same clean text: one goes on through LSH, the others wait for its group.
+
+    Thousands of identical articles would otherwise fill every band's bucket and cost
+    ``max_bucket_size`` pairs each; an exact copy needs no MinHash to be known as one."""
+
+    def __init__(self) -> None:
+        self._collapsed = Metrics.counter(STAGE, "collapsed:exact_copy")
+
+    def process(self, element: tuple[str, Iterable[Article]]) -> Iterable:
+        _, same_text = element
+        ordered = sorted(same_text, key=lambda a: (anchor_priority(a), a.article_id))
+        yield ordered[0]
+        for copy in ordered[1:]:
+            self._collapsed.inc()
+            yield beam.pvalue.TaggedOutput(EXACT_COPIES, (ordered[0].article_id, copy.article_id))
+
+
+def _copy_infos(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
+    _, joined = element
+    if not joined["copies"]:
+        return
+    (info,) = joined["dups"]
+    for copy_id in joined["copies"]:
+        yield copy_id, DupInfo(copy_id, info.dup_group_id, info.anchor_id, info.similarity, False)
+
+
 def _representative(element: tuple[str, dict]) -> Iterable[Article]:
     _, joined = element
     (dup,) = joined["dups"]
@@ -145,8 +176,15 @@ class DetectNearDuplicates(beam.PTransform):
         super().__init__()
         self._config = config
 
-    def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
+    def expand(self, all_articles: beam.PCollection) -> dict[str, beam.PCollection]:
         config = self._config
+        split = (
+            all_articles
+            | "KeyByText" >> beam.Map(lambda a: (content_sha1(a.clean_text or ""), a))
+            | "GroupSameText" >> beam.GroupByKey()
+            | "SplitExactCopies" >> beam.ParDo(_SplitExactCopies()).with_outputs(EXACT_COPIES, main="articles")
+        )
+        articles = split.articles
         shingled = articles | "Shingle" >> beam.ParDo(_Shingle(config))
         pairs = (
             shingled
@@ -172,13 +210,19 @@ class DetectNearDuplicates(beam.PTransform):
             | "Group" >> beam.FlatMap(_group, priorities=beam.pvalue.AsDict(priorities))
         )
         keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
-        dups = (
+        distinct_dups = (
             {"ids": keyed, "grouped": grouped}
             | "JoinGroups" >> beam.CoGroupByKey()
             | "Singletons" >> beam.FlatMap(_with_singletons)
         )
+        copy_dups = (
+            {"dups": distinct_dups, "copies": split[EXACT_COPIES]}
+            | "JoinExactCopies" >> beam.CoGroupByKey()
+            | "ExactCopyGroups" >> beam.FlatMap(_copy_infos)
+        )
+        dups = (distinct_dups, copy_dups) | "AllDups" >> beam.Flatten()
         representatives = (
-            {"articles": keyed, "dups": dups}
+            {"articles": keyed, "dups": distinct_dups}
             | "JoinRepresentatives" >> beam.CoGroupByKey()
             | "Representatives" >> beam.FlatMap(_representative)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -38,6 +38,19 @@ def file_kind(path: str) -> str | None:
         if lower.endswith(suffixes):
             return kind
     return None
+
+
+def _open_input(path: str) -> BinaryIO:
+    """The file's bytes, decompressed for ``.gz``, as a binary stream that can be iterated by line.
+
+    ``.gz`` goes through Python's gzip reader, not Beam's ``CompressedFile``: the latter ends a truncated
+    stream silently (the cut shows up as a short last record, not as an error) and cannot be wrapped
+    in ``io.BufferedReader`` (its ``closed`` is a method, so the wrapper sees a closed file).
+    """
+    raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    if path.lower().endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return io.BufferedReader(raw)  # type: ignore[arg-type]
 
 
 class _MatchGlob(beam.DoFn):
@@ -95,7 +108,7 @@ class _ParseFile(beam.DoFn):
     def _text_file(self, path: str, base: str) -> Iterator:
         article_id = id_from_path(path, base)
         try:
-            with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as f:
+            with _open_input(path) as f:
                 data = f.read(self._config.max_file_bytes + 1)
         except (OSError, EOFError, zlib.error) as e:
             yield self._dead("unreadable_file", path, 0, repr(e), article_id=article_id)
@@ -112,8 +125,8 @@ class _ParseFile(beam.DoFn):
         """Yields articles / dead letters, and last the number of records read (an int)."""
         record_no = 0
         try:
-            with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as raw:
-                for line in io.BufferedReader(raw):  # type: ignore[arg-type]
+            with _open_input(path) as lines:
+                for line in lines:
                     if not line.strip():
                         continue  # blank lines are not records
                     record_no += 1
@@ -123,7 +136,7 @@ class _ParseFile(beam.DoFn):
                     try:
                         article = article_from_jsonl_line(line, path, record_no, self._config)
                     except BadRecord as e:
-                        yield self._dead(e.reason, path, record_no, e.detail, line[:1000])
+                        yield self._dead(e.reason, path, record_no, e.detail, line[:1000], article_id=e.article_id)
                         continue
                     self._ok.inc()
                     yield article
@@ -146,7 +159,8 @@ class _ParseFile(beam.DoFn):
                         try:
                             article = article_from_record(record, path, record_no, self._config)
                         except BadRecord as e:
-                            yield self._dead(e.reason, path, record_no, e.detail, repr(record)[:1000])
+                            yield self._dead(e.reason, path, record_no, e.detail, repr(record)[:1000],
+                                             article_id=e.article_id)
                             continue
                         self._ok.inc()
                         yield article

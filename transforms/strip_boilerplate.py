@@ -59,7 +59,8 @@ class _Strip(beam.DoFn):
             Metrics.counter(STAGE, f"removed_lines:{reason}").inc(n)
         words = len(result.clean_text.split())
         if words < self._min_words:
-            reason = "only_boilerplate" if article.text.split() and result.removals else "too_short"
+            # Too short to be an article even before stripping, or an article that stripping emptied.
+            reason = "too_short" if len(article.text.split()) < self._min_words else "only_boilerplate"
             Metrics.counter(STAGE, f"dropped:{reason}").inc()
             yield beam.pvalue.TaggedOutput(DEAD_LETTERS, DeadLetter(
                 stage=STAGE, reason=reason, article_id=article.article_id, input_file=article.input_file,
