@@ -19,6 +19,7 @@ from apache_beam.runners.runner import PipelineState
 
 from pipelines import publish
 from pipelines.config import JobConfig, job_config
+from pipelines.locking import output_lock
 from pipelines.options import ConfigError, unknown_options
 from pipelines.storage_errors import storage_problem
 from transforms.canonicalize_events import CanonicalizeEvents
@@ -128,9 +129,16 @@ def run(argv: list[str] | None = None, model_handler: ModelHandler | None = None
         if problem:
             raise ConfigError(problem)
     check_output_writable(config.output, run_id)
+    # One run per output at a time: the lock covers cleaning leftovers too, or a second run would
+    # delete the first one's staging folder.
+    with output_lock(config.output):
+        return _run_and_publish(options, config, run_id, started, inputs, model_handler)
+
+
+def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, started: datetime,
+                     inputs: list[dict[str, Any]], model_handler: ModelHandler | None) -> dict[str, Any]:
     for path in publish.clean_leftovers(config.output):
         LOG.info("removed leftover of an earlier run: %s", path)
-
     staging = publish.staging_root(config.output, run_id)
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
     build(pipeline, config, staging, model_handler)
