@@ -9,12 +9,12 @@ import logging
 import sys
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterable
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.ml.inference.base import ModelHandler
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineState
 
 from pipelines import publish
@@ -140,31 +140,65 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
     for path in publish.clean_leftovers(config.output):
         LOG.info("removed leftover of an earlier run: %s", path)
     staging = publish.staging_root(config.output, run_id)
-    pipeline = beam.Pipeline(runner=_runner(options), options=options)
-    build(pipeline, config, staging, model_handler)
-    result = pipeline.run()
-    state = result.wait_until_finish()
-    if state not in (PipelineState.DONE, None):
-        raise RuntimeError(f"pipeline ended in state {state}; nothing was published")
-
-    staged = publish.verify_staged(staging, config.partition)
-    summary = dict(staged.summary, run_id=run_id, counters=counters(result))
     manifest = {
         "run_id": run_id,
         "started_at": started.isoformat(),
-        "finished_at": datetime.now(timezone.utc).isoformat(),
         "code_version": _code_version(),
         "partition": config.partition,
         "input_files": inputs,
         "options": config.describe(),
-        "row_counts": {t: staged.tables[t].num_rows for t in staged.tables},
         "schema_versions": publish.schema_versions(),
     }
+    pipeline = beam.Pipeline(runner=_runner(options), options=options)
+    written = build(pipeline, config, staging, model_handler)
+    if is_template_launch(options):
+        _ = (pipeline
+             | "Publish:Once" >> beam.Create([None])
+             | "Publish" >> beam.ParDo(_PublishWhenWritten(config, staging, manifest),
+                                       *[beam.pvalue.AsList(files) for files in written.values()]))
+        pipeline.run()
+        return {"run_id": run_id, "submitted_as_template": True}
+    result = pipeline.run()
+    state = result.wait_until_finish()
+    if state not in (PipelineState.DONE, None):
+        raise RuntimeError(f"pipeline ended in state {state}; nothing was published")
+    return verify_and_publish(config, staging, manifest, counters(result))
+
+
+def verify_and_publish(config: JobConfig, staging: str, manifest: dict[str, Any],
+                       run_counters: dict[str, int] | None) -> dict[str, Any]:
+    staged = publish.verify_staged(staging, config.partition)
+    summary = dict(staged.summary, run_id=manifest["run_id"])
+    if run_counters is not None:
+        summary["counters"] = run_counters
+    manifest = dict(manifest, finished_at=datetime.now(timezone.utc).isoformat(),
+                    row_counts={t: staged.tables[t].num_rows for t in staged.tables})
     publish.publish(config.output, staging, config.partition, manifest, summary)
     return summary
 
 
+class _PublishWhenWritten(beam.DoFn):
+    """The job's last step when it is launched as a (Flex) Template: then nobody waits for the job to
+    finish, so it verifies and publishes its own staged output once every table's files are final (the
+    side inputs are the writers' finalized file names). The summary has no counters there: the runner's
+    metrics are only known outside the job."""
+
+    def __init__(self, config: JobConfig, staging: str, manifest: dict[str, Any]) -> None:
+        self._config, self._staging, self._manifest = config, staging, manifest
+
+    def process(self, _: Any, *written_files: list[str]) -> Iterable[dict[str, Any]]:
+        summary = verify_and_publish(self._config, self._staging, self._manifest, None)
+        yield summary["totals"]
+
+
+def is_template_launch(options: PipelineOptions) -> bool:
+    return bool(options.view_as(GoogleCloudOptions).template_location)
+
+
 def format_summary(summary: dict[str, Any]) -> str:
+    if summary.get("submitted_as_template"):
+        return (f"storybeam run {summary['run_id']}: pipeline graph written for the template launcher; the job "
+                "verifies and publishes its own output as its last step")
     t = summary["totals"]
     lines = [
         f"storybeam run {summary.get('run_id', '')}: {t['records_read']} records read -> "
