@@ -22,9 +22,15 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines import events
 
         if "--help" in rest or "-h" in rest:
+            import argparse
+
             from pipelines.options import StorybeamOptions
 
-            StorybeamOptions(["--help"])
+            parser = argparse.ArgumentParser(
+                prog="storybeam run", description="Run the batch job. Any Beam pipeline option may be added "
+                "(--runner, --direct_num_workers, Dataflow worker options, ...).")
+            StorybeamOptions._add_argparse_args(parser)  # noqa: SLF001 (Beam's way to declare options)
+            parser.print_help()
             return 0
         return events.main(rest)
     if command == "evaluate":
