@@ -5,7 +5,8 @@ keeps a subset of its non-blank lines, in order, and says why each other line we
 
 How a page is read (each step names the reason it gives):
 
-1. **Page title** (``page_title``): a line near the top or bottom of the form
+1. **Page title** (``page_title``): a short line (at most ``title_max_words``, not a list item) near
+   the top or bottom of the form
    ``headline | section - Outlet`` / ``headline - Outlet`` (a headline and a short title-cased
    suffix after ``|`` or `` - ``) is the page's ``<title>``; its headline is returned as
    ``title_line``. Lines equal to that headline (``headline``) or to the caller's ``title`` go too:
@@ -17,9 +18,18 @@ How a page is read (each step names the reason it gives):
    set learned from the whole run by :func:`furniture_from_counts`.
 4. **Main block** (``outside_main_block``): each remaining line gets a prose score: positive for
    prose (enough words, sentence punctuation, function words of the page's language), negative for
-   menu items, link labels, dates, teasers cut with "...". The kept region is the contiguous span
-   of lines with the largest total score (maximum subarray, as in jusText's idea that body text comes
+   menu items, link labels, dates, teasers cut with "..." (a paragraph of ``truncated_prose_min_words``
+   or more stays prose). Rows of an ordered list, a bulleted list or a table of figures score a little
+   above zero and lines between two rows zero: a list-shaped body is not pushed out, and menus (no
+   numbers counting up, no bullets) are not pulled in. The kept region is the contiguous span of
+   lines with the largest total score (maximum subarray, as in jusText's idea that body text comes
    in dense runs). Short lines *inside* the span (subheadings, one-line quotes, list items) are kept.
+   When the article's own headline line lies before that span and the best span between the two is
+   heavy enough, that earlier span is the body (see :func:`_anchor_at_headline`). A text with one
+   paragraph left standing keeps it: it cannot be a teaser of anything.
+   Hard-wrapped text (markdown converters wrap at 60-100 columns) is judged by paragraph: the lines
+   of one wrapped paragraph form one unit, kept or removed together, each removed line with the
+   unit's reason.
    Before that, reader comments are cut (``comment_section``: comment headers such as
    "<name> says:" after the body), since comments are prose too; and a kept line repeating an
    earlier kept line goes afterwards (``repeated_line``).
@@ -62,6 +72,11 @@ class BoilerplateConfig:
         ``teaser_max_words`` words with no prose neighbour (how teasers of other stories look).
     repeat_min_words: a kept line of at least this many words seen earlier in the kept text goes.
     comment_min_headers / comment_min_prose_before: see :func:`_comment_section_start`.
+    truncated_prose_min_words: a line ending in "..." is a teaser unless it has at least this many words.
+    title_max_words: a page-title line (``headline | Outlet``) has at most this many words.
+    list_item_weight: score per word (up to 10 words) of a non-prose line in an ordered list, a bulleted
+        list or a table of figures (see :func:`_list_lines`).
+    anchor_min_share / anchor_min_share_short / anchor_min_lines: see :func:`_anchor_at_headline`.
     """
 
     languages: tuple[str, ...] = SHIPPED_LANGUAGES
@@ -80,6 +95,12 @@ class BoilerplateConfig:
     repeat_min_words: int = 4
     comment_min_headers: int = 2
     comment_min_prose_before: float = 40.0
+    truncated_prose_min_words: int = 150
+    title_max_words: int = 30
+    list_item_weight: float = 0.25
+    anchor_min_share: float = 0.3
+    anchor_min_share_short: float = 0.5
+    anchor_min_lines: int = 3
     phrase_sets: tuple[PhraseSet, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -92,11 +113,13 @@ class BoilerplateConfig:
             raise ValueError("furniture_min_articles must be >= 2: one article cannot show a repeat")
         for name in ("furniture_min_share", "furniture_max_body_share", "marker_min_position",
                      "marker_max_prose_after", "marker_max_prose_after_prose",
-                     "isolated_sentence_weight"):
+                     "isolated_sentence_weight", "list_item_weight", "anchor_min_share",
+                     "anchor_min_share_short"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
-        for name in ("phrase_max_words", "marker_max_words", "prose_min_words"):
+        for name in ("phrase_max_words", "marker_max_words", "prose_min_words",
+                     "truncated_prose_min_words", "title_max_words", "anchor_min_lines"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
         if self.short_line_penalty < 0:
@@ -135,11 +158,14 @@ _DATE_LINE = re.compile(
     re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"\s(\||-|::|»|·)\s")
 _ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+_TAIL = 32
+_MAX_WORD_CHARS = 25  # characters per word, generously: bounds how long a "short" line can be
 
 
 @dataclass(frozen=True)
 class _Line:
-    line_no: int
+    line_no: int          # first input line of the unit
+    members: tuple[int, ...]  # every input line of the unit (more than one for a hard-wrapped paragraph)
     text: str
     words: float          # word count, CJK characters counted as half words
     stop_share: float     # share of tokens that are function words of the page's language
@@ -156,19 +182,22 @@ def _word_count(line: str) -> float:
     return float(len(tokens))
 
 
-def _features(line_no: int, text: str, stopwords: frozenset[str]) -> _Line:
+def _features(members: tuple[int, ...], text: str, stopwords: frozenset[str]) -> _Line:
     tokens = [t.lower() for t in _WORD.findall(text)]
     stop = sum(t in stopwords for t in tokens)
+    # End-of-line tests look at the tail only: a pathological line (2 MB of ")") stays linear.
+    tail = text[-_TAIL:]
     return _Line(
-        line_no=line_no, text=text, words=_word_count(text),
+        line_no=members[0], members=members, text=text, words=_word_count(text),
         stop_share=stop / len(tokens) if tokens else 0.0,
-        sentence_end=bool(_SENTENCE_END.search(text)),
-        truncated=bool(_TRUNCATED.search(text)),
+        sentence_end=bool(_SENTENCE_END.search(tail)),
+        truncated=bool(_TRUNCATED.search(tail)),
     )
 
 
 def _is_prose(line: _Line, config: BoilerplateConfig) -> bool:
-    if line.truncated:
+    if line.truncated and line.words < config.truncated_prose_min_words:
+        # A teaser cut with "..." is short; a long paragraph that merely ends in "..." is still prose.
         return False
     if line.words >= 2 * config.prose_min_words:
         return True
@@ -203,8 +232,48 @@ def _is_teaser_context(lines: list[_Line], prose: list[bool], i: int, config: Bo
     return lines[i].words < config.teaser_max_words
 
 
+# Ordered-list and table shapes: "1) ...", "(2) ...", "3a etapa: ...", "4 Kyle Busch 5035 7 0 15 24".
+_LIST_NUMBER = re.compile(r"^\(?(\d{1,3})(?:[a-z\u00aa\u00ba\u00b0]{1,2}\b|[).:]|\s)")
+_BULLET = re.compile(r"^[*\u2022\u00b7\u25aa\u25ba\u25e6\u2023\u2013-]\s?\w")
+_NUMBER = re.compile(r"^\d+(?:[.,:/]\d+)*$")
+_LIST_GAP = 2  # a list item may be followed by one line of its own (a link, a note) before the next
+
+
+def _list_lines(lines: list[_Line], removed: set[int]) -> tuple[list[bool], list[bool]]:
+    """(item, inside) per line: ``item`` for a line of an ordered list (numbers counting up), a bulleted
+    list or a table of numbers, with a like neighbour at most ``_LIST_GAP`` lines on; ``inside`` for a
+    line between two items of one list. Menus are lists too, but their items do not count and carry
+    no bullets or numbers, so this does not rescue them."""
+    n = len(lines)
+    numbers: list[int | None] = []
+    bullets: list[bool] = []
+    numeric: list[bool] = []
+    for ln in lines:
+        head = _LIST_NUMBER.match(ln.text)
+        numbers.append(int(head.group(1)) if head else None)
+        bullets.append(bool(_BULLET.match(ln.text)))
+        tokens = ln.text.split(None, 24)[:24]
+        figures = sum(bool(_NUMBER.match(t)) for t in tokens)
+        numeric.append(figures >= 3 and figures >= 0.3 * len(tokens))
+    item = [False] * n
+    inside = [False] * n
+    for i in range(n):
+        if lines[i].line_no in removed:
+            continue
+        for j in range(i + 1, min(n, i + 1 + _LIST_GAP)):
+            if lines[j].line_no in removed:
+                continue
+            if (numbers[i] is not None and numbers[j] == numbers[i] + 1) or (bullets[i] and bullets[j]) \
+                    or (numeric[i] and numeric[j]):
+                item[i] = item[j] = True
+                for k in range(i + 1, j):
+                    inside[k] = True
+                break
+    return item, inside
+
+
 def _line_scores(lines: list[_Line], removed: set[int], config: BoilerplateConfig,
-                 has_stopwords: bool) -> list[float]:
+                 has_stopwords: bool, list_item: list[bool], in_list: list[bool]) -> list[float]:
     """Prose score of every line; see the module docstring, step 4."""
     penalty = config.short_line_penalty
     prose = [(_is_prose(ln, config) and ln.line_no not in removed) for ln in lines]
@@ -218,6 +287,11 @@ def _line_scores(lines: list[_Line], removed: set[int], config: BoilerplateConfi
     for i, ln in enumerate(lines):
         if ln.line_no in removed:
             scores.append(-2 * penalty)
+        elif not prose[i] and (list_item[i] or in_list[i]):
+            # A list or table row is body content that happens to be short (and may repeat, as table
+            # cells do); a line between two items belongs to the list. Neither pulls a menu in (menus
+            # carry no numbers or bullets) nor pushes a list-shaped body out.
+            scores.append(config.list_item_weight * min(ln.words, 10.0) if list_item[i] else 0.0)
         elif seen[keys[i]] > 1 and ln.words >= 3 and (not prose[i] or first[keys[i]] != i):
             # The same sentence twice on one page is a teaser, a widget or a menu, not body.
             scores.append(-penalty)
@@ -237,6 +311,61 @@ def _line_scores(lines: list[_Line], removed: set[int], config: BoilerplateConfi
         else:
             scores.append(-penalty)
     return scores
+
+
+# ------------------------------------------------------------------ hard-wrapped text
+_MAX_WRAP_WIDTH = 100   # text wrapped at a fixed width (markdown converters, mail) uses 60-100 columns
+_MIN_WRAP_WIDTH = 40
+_WRAP_SLACK = 20        # a wrapped line ends within this many characters of the width
+_BLOCK_START = re.compile(r"^([#>|*\u2022+-]|\(?\d{1,3}[).:]\s)")
+
+
+def _wrap_width(stripped: list[str]) -> int | None:
+    """The column at which the text was hard-wrapped, or None when it was not.
+
+    Wrapped text has many lines filled to within ``_WRAP_SLACK`` of one width of at most
+    ``_MAX_WRAP_WIDTH`` columns, and (nearly) no text in longer lines; page text has its paragraphs on
+    single long lines."""
+    lengths = [len(line) for line in stripped if line]
+    if len(lengths) < 4:
+        return None
+    short = [n for n in lengths if n <= _MAX_WRAP_WIDTH]
+    if not short:
+        return None
+    width = max(short)
+    if width < _MIN_WRAP_WIDTH:
+        return None
+    total = sum(lengths)
+    beyond = sum(n for n in lengths if n > width)
+    filled = [line for line in stripped if width - _WRAP_SLACK <= len(line) <= width]
+    # A wrap cuts sentences: most filled lines stop mid-sentence (whole short paragraphs do not).
+    mid_sentence = sum(not _SENTENCE_END.search(line) for line in filled)
+    if beyond > 0.1 * total or len(filled) < max(3, 0.3 * len(lengths)) or mid_sentence < 0.5 * len(filled):
+        return None
+    return width
+
+
+def _units(stripped: list[str]) -> list[tuple[int, ...]]:
+    """Groups of input line numbers judged together: one per non-blank line, except that the lines of
+    a hard-wrapped paragraph form one unit (each piece alone is too short to read as prose)."""
+    width = _wrap_width(stripped)
+    units: list[tuple[int, ...]] = []
+    current: list[int] = []
+    for i, line in enumerate(stripped):
+        if not line:
+            if current:
+                units.append(tuple(current))
+            current = []
+            continue
+        continues = (width is not None and current and len(stripped[current[-1]]) >= width - _WRAP_SLACK
+                     and current[-1] == i - 1 and not _BLOCK_START.match(line))
+        if not continues and current:
+            units.append(tuple(current))
+            current = []
+        current.append(i)
+    if current:
+        units.append(tuple(current))
+    return units
 
 
 # ------------------------------------------------------------------ furniture
@@ -274,8 +403,11 @@ def furniture_from_counts(line_article_counts: Mapping[str, int], n_articles: in
 
 
 # ------------------------------------------------------------------ title
-def _split_title(line: str) -> str | None:
+def _split_title(line: str, max_words: int) -> str | None:
     """Headline of a ``headline | section - Outlet`` line, or None when the line is not of that form."""
+    # A paragraph or a numbered list item with a dash in it is not a page title.
+    if len(_WORD.findall(line[:max_words * 40])) > max_words or _LIST_NUMBER.match(line):
+        return None
     if _SENTENCE_END.search(line) and not line.endswith(")"):
         return None
     parts = _TITLE_SEPARATOR.split(line)
@@ -316,9 +448,34 @@ def _best_span(scores: list[float]) -> tuple[int, int, float]:
     return best
 
 
+def _anchor_at_headline(lines: list[_Line], scores: list[float], reasons: Mapping[int, str],
+                        start: int, end: int, config: BoilerplateConfig) -> tuple[int, int]:
+    """The main block, moved up to the article's own headline when the densest span lies past it.
+
+    The headline line (the page title's headline, seen again in the page) opens the article. When the
+    densest span starts after it and the best span between the two scores at least
+    ``anchor_min_share`` of the densest (``anchor_min_share_short`` when it has fewer than
+    ``anchor_min_lines`` lines), that earlier span is the body (list- or table-shaped, hence less
+    dense) and the denser one a sidebar or the reader's next stop.
+    """
+    anchor = next((i for i, ln in enumerate(lines) if reasons.get(ln.line_no) == "headline"), None)
+    if anchor is None or start <= anchor + 1:
+        return start, end
+    local_start, local_end, local_score = _best_span(scores[anchor + 1:start])
+    if local_end < local_start:
+        return start, end
+    # One or two lines under a headline are as often a standfirst as a short body: they must weigh more.
+    share = config.anchor_min_share if local_end - local_start + 1 >= config.anchor_min_lines \
+        else config.anchor_min_share_short
+    if local_score < share * sum(scores[start:end + 1]):
+        return start, end
+    return anchor + 1 + local_start, anchor + 1 + local_end
+
+
 # ------------------------------------------------------------------ phrases
 def _phrase_reason(text: str, words: float, config: BoilerplateConfig) -> str | None:
-    if words > config.phrase_max_words:
+    # The character bound keeps a huge line without words (2 MB of punctuation) from ~160 searches.
+    if words > config.phrase_max_words or len(text) > config.phrase_max_words * _MAX_WORD_CHARS:
         return None
     for phrase_set in config.phrase_sets:
         for reason, pattern in phrase_set.widgets:
@@ -331,7 +488,7 @@ _MARKER_TRIM = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
 def _marker_kind(text: str, words: float, config: BoilerplateConfig) -> str | None:
-    if words > config.marker_max_words:
+    if words > config.marker_max_words or len(text) > config.marker_max_words * _MAX_WORD_CHARS:
         return None
     core = _MARKER_TRIM.sub("", text)
     for phrase_set in config.phrase_sets:
@@ -388,7 +545,9 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
     raw_lines = text.split("\n")
     language = detect_language(text)
     stopwords = STOPWORDS.get(language, _ALL_STOPWORDS) if language else _ALL_STOPWORDS
-    lines = [_features(i, raw.strip(), stopwords) for i, raw in enumerate(raw_lines) if raw.strip()]
+    stripped = [raw.strip() for raw in raw_lines]
+    lines = [_features(members, " ".join(stripped[i] for i in members), stopwords)
+             for members in _units(stripped)]
     reasons: dict[int, str] = {}
 
     # 1. Page title, near either end of the page.
@@ -396,18 +555,18 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
     title_keys: set[str] = set()
     if title and title.strip():
         title_keys.add(_title_key(title))
-        headline = _split_title(normalize_line(title))
+        headline = _split_title(normalize_line(title), config.title_max_words)
         if headline:
             title_keys.add(_title_key(headline))
     edge = lines[:3] + lines[-3:] if len(lines) > 6 else lines
     for line in edge:
-        headline = _split_title(line.text)
+        headline = _split_title(line.text, config.title_max_words)
         if headline and title_line is None:
             title_line = headline
             reasons[line.line_no] = "page_title"
             title_keys.add(_title_key(headline))
     if title_line is None and title and title.strip():
-        title_line = _split_title(normalize_line(title)) or normalize_line(title)
+        title_line = _split_title(normalize_line(title), config.title_max_words) or normalize_line(title)
     for line in lines:
         if line.line_no not in reasons and title_keys and line_key(line.text) in title_keys:
             reasons[line.line_no] = "page_title" if title and line_key(line.text) == _title_key(title) \
@@ -436,8 +595,14 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
             reasons.setdefault(ln.line_no, "comment_section")
 
     # 4. Main block over the lines still standing; removed lines count as strong non-prose.
-    scores = _line_scores(lines, set(reasons), config, language is not None)
+    list_item, in_list = _list_lines(lines, set(reasons))
+    scores = _line_scores(lines, set(reasons), config, language is not None, list_item, in_list)
     start, end, _ = _best_span(scores)
+    start, end = _anchor_at_headline(lines, scores, reasons, start, end, config)
+    standing = [i for i, ln in enumerate(lines) if ln.line_no not in reasons]
+    if len(standing) == 1 and lines[standing[0]].words >= config.prose_min_words:
+        # One paragraph is all there is: there is no other text that it could be a teaser of.
+        start = end = standing[0]
     block = set(range(start, end + 1))
     for index, ln in enumerate(lines):
         if index not in block and ln.line_no not in reasons:
@@ -445,8 +610,9 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
 
     # A line already kept once adds nothing the second time (a pull quote, a repeated teaser).
     kept_keys: set[str] = set()
-    for ln in lines:
-        if ln.line_no in reasons:
+    for index, ln in enumerate(lines):
+        # Table rows and list items repeat their shape (digits fold to 0 in the key), not their content.
+        if ln.line_no in reasons or list_item[index]:
             continue
         key = line_key(ln.text)
         if key in kept_keys and ln.words >= config.repeat_min_words:
@@ -472,7 +638,7 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
         before += prose[position]
 
     # Output lines are the input lines verbatim: stripping never rewrites text.
-    removals = tuple(LineRemoval(ln.line_no, raw_lines[ln.line_no], reasons[ln.line_no])
-                     for ln in lines if ln.line_no in reasons)
-    clean_text = "\n".join(raw_lines[ln.line_no] for ln in lines if ln.line_no not in reasons)
+    removals = tuple(LineRemoval(i, raw_lines[i], reasons[ln.line_no])
+                     for ln in lines if ln.line_no in reasons for i in ln.members)
+    clean_text = "\n".join(raw_lines[i] for ln in lines if ln.line_no not in reasons for i in ln.members)
     return StripResult(clean_text=clean_text, removals=removals, title_line=title_line)

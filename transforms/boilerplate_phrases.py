@@ -93,6 +93,11 @@ _RAW: dict[str, tuple[_Widgets, _Markers]] = {
                 r"(©|\(c\)|\bcopyright\b).{0,80}\b(\d{4}|all rights? reserved)\b",
                 r"\ball rights? reserved\b",
             ),
+            # A blog post's footer: where it was filed and how it was tagged.
+            "post_metadata": (
+                r"^this (entry|post) was posted in\b", r"^(posted|filed) (in|under)\b",
+                r"^(tags|tagged|categories|filed under)\s*:", r"\bbookmark the permalink\b",
+            ),
         },
         {
             "related": (
@@ -153,6 +158,10 @@ _RAW: dict[str, tuple[_Widgets, _Markers]] = {
                 r"^(startseite|home)( ?[>/»|] ?[\w' &-]{1,40}){1,6}$",
             ),
             "copyright": (r"\balle rechte vorbehalten\b",),
+            "post_metadata": (
+                r"^dieser (beitrag|eintrag|artikel) wurde\b.{0,60}\bveröffentlicht\b",
+                r"^veröffentlicht in\b", r"^(schlagwörter|schlagworte|kategorien|getaggt (mit|als))\b",
+            ),
         },
         {
             "related": (

@@ -20,6 +20,7 @@ SHARED = Path(os.environ.get("STORYBEAM_SHARED") or Path(__file__).resolve().par
 SEEDS_LABELS = SHARED / "eval" / "seeds_boilerplate.jsonl"
 ZYTE = SHARED / "eval" / "boilerplate" / "zyte_article_extraction.jsonl"
 SNIPPETS = SHARED / "eval" / "boilerplate" / "trafilatura_snippets.jsonl"
+VARIANTS = SHARED / "eval" / "neardup" / "zyte_extractor_variants.jsonl"
 
 pytestmark = [pytest.mark.golden,
               pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared data not found at {SHARED}")]
@@ -27,11 +28,16 @@ pytestmark = [pytest.mark.golden,
 CONFIG = BoilerplateConfig()
 
 # Measured with the default config (macro over pages, see evaluation/boilerplate_eval.py):
-ZYTE_F1_FLOOR = 0.905            # measured 0.9167 (P 0.8979, R 0.9364)
-ZYTE_MEAN_PAGE_F1_FLOOR = 0.895  # measured 0.9062
-ZYTE_RECALL_FLOOR = 0.925        # measured 0.9364
-SNIPPET_KEEP_FLOOR = 0.835       # measured 0.8471 (2,923 must_include snippets found in page text)
-SNIPPET_DROP_FLOOR = 0.805       # measured 0.8198 (2,575 must_exclude snippets found in page text)
+ZYTE_F1_FLOOR = 0.93             # measured 0.9350 (P 0.9146, R 0.9563)
+ZYTE_MEAN_PAGE_F1_FLOOR = 0.918  # measured 0.9224, no page at 0
+ZYTE_RECALL_FLOOR = 0.95         # measured 0.9563
+ZYTE_MIN_PAGE_F1_FLOOR = 0.05    # measured 0.083 (a list-shaped recipe page); 4 pages were at 0.0
+SNIPPET_KEEP_FLOOR = 0.848       # measured 0.8532 (2,923 must_include snippets found in page text)
+SNIPPET_DROP_FLOOR = 0.816       # measured 0.8210 (2,575 must_exclude snippets found in page text)
+# Near-duplicate copies must stay near-duplicates after stripping: an extractor's output is mostly body
+# already and must come out (nearly) whole. Every second page (sorted labels) of the variants set keeps
+# the run under 20 s; pairwise F1 of storybeam's grouping on the stripped texts:
+NEARDUP_STRIPPED_PAIR_F1_FLOOR = 0.99  # measured 0.9945 on this half (raw text 0.9955; all: 0.9942)
 
 
 def _strip(text: str) -> str:
@@ -81,13 +87,26 @@ def test_seed_title_lines_are_recognised():
 def test_zyte_macro_shingle_f1_floor():
     scores = evaluate_zyte(read_jsonl(ZYTE), _strip)
     assert scores["pages"] == 181
-    scores.pop("page_f1")
+    page_f1 = scores.pop("page_f1")
     assert scores["f1"] >= ZYTE_F1_FLOOR, scores
     assert scores["mean_page_f1"] >= ZYTE_MEAN_PAGE_F1_FLOOR, scores
     assert scores["recall"] >= ZYTE_RECALL_FLOOR, scores
+    assert min(page_f1) >= ZYTE_MIN_PAGE_F1_FLOOR, sorted(page_f1)[:5]
 
 
 def test_trafilatura_snippet_rates_floor():
     scores = evaluate_snippets(read_jsonl(SNIPPETS), _strip)
     assert scores["keep_rate"] >= SNIPPET_KEEP_FLOOR, scores
     assert scores["drop_rate"] >= SNIPPET_DROP_FLOOR, scores
+
+
+def test_stripped_extractor_variants_stay_near_duplicates():
+    from evaluation import neardup_eval
+
+    rows = list(read_jsonl(VARIANTS))
+    half = set(sorted({row["label"] for row in rows})[::2])
+    records = [{"id": row["id"], "label": row["label"], "text": _strip(normalize_text(row["text"]))}
+               for row in rows if row["label"] in half]
+    scores = neardup_eval.evaluate(records, neardup_eval.storybeam_grouping())
+    assert scores["false_merges"] == 0, scores
+    assert scores["pair_f1"] >= NEARDUP_STRIPPED_PAIR_F1_FLOOR, scores

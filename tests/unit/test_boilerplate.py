@@ -239,3 +239,102 @@ def test_invariants_on_the_sample_page():
     assert all(r.reason and lines[r.line_no] == r.text for r in result.removals)
     non_blank = [i for i, line in enumerate(lines) if line.strip()]
     assert kept == [lines[i] for i in non_blank if i not in removed]
+
+
+# ------------------------------------------------------------------ inputs that are all body
+def test_a_lone_paragraph_ending_in_an_ellipsis_is_kept():
+    # Alone it cannot be a teaser of another story: an extractor's output cut with "..." is the article.
+    text = " ".join([P1, P2, P3, "All..."])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == text
+    assert result.removals == ()
+
+
+def test_a_teaser_cut_with_an_ellipsis_beside_the_body_still_goes():
+    teaser = "Thousands of people were told to leave their homes on the coast as the storm..."
+    text = "\n".join([P1, P2, P3, "Storm hits the coast", teaser, "May 3, 2024"])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join([P1, P2, P3])
+    assert _reasons(result) == [(3, "outside_main_block"), (4, "outside_main_block"), (5, "outside_main_block")]
+
+
+def test_a_paragraph_with_a_dash_is_not_a_page_title():
+    paragraph = ("Officials met in Geneva on Monday to prepare the talks - the first in years - and both sides "
+                 "said that they expected a long process with many rounds and no quick result for the region "
+                 "and its people - Reuters")
+    text = "\n".join([P1, P2, paragraph])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == text
+    assert result.title_line is None
+
+
+def test_a_numbered_list_in_the_body_is_kept_but_not_taken_for_a_title():
+    items = ["1) Lego Star Wars Bomber", "http://amzn.to/2iJFhRj", "2) Electric Race Track", "http://amzn.to/2hZfWFJ",
+             "3) Hasbro Gaming - Operation"]
+    text = "\n".join([P1, P2, *items])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == text
+    assert result.title_line is None
+
+
+def test_hard_wrapped_paragraphs_are_judged_whole_and_removed_line_by_line():
+    wrapped = [
+        "The two governments said on Monday that they would begin talks about a",
+        "ceasefire next week, and officials from both sides are expected to meet in",
+        "Geneva according to a statement from the ministry that was published late",
+        "on Sunday evening.",
+        "",
+        "The statement said that the talks would be held without preconditions and",
+        "that it was a first step, and both sides welcomed it in their own statements",
+        "issued on the same day by their foreign ministries.",
+    ]
+    text = "\n".join(["Home", *wrapped])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text == "\n".join(line for line in wrapped if line)
+    assert _reasons(result) == [(0, "navigation")]
+
+
+def test_list_shaped_body_under_its_headline_beats_a_denser_sidebar():
+    sidebar = [
+        "Click on the photo of our columnist to read all of his columns about racing and other sports here.",
+        "Click on the image above to see the ranking of the drivers in this season of the championship so far.",
+        "Click here to see the times of the TV broadcasts of the next race, the track and the statistics of it.",
+    ]
+    table = [f"{n}a etapa: {n + 9} de março - Interlagos" for n in range(1, 13)]
+    text = "\n".join([
+        "Stock Car Calendar 2018 | Autoracing | F1",
+        "Menu", "News",
+        "Stock Car Calendar 2018",
+        "Calendário da Stock Car 2018",
+        *table,
+        "* Calendário sujeito a alterações feitas pelo organizador",
+        "* Calendário acima divulgado pela categoria em janeiro",
+        "www.autoracing.com.br", "Share", "Tags", "Columns",
+        *sidebar,
+    ])
+    result = strip_boilerplate(text, CONFIG)
+    kept = result.clean_text.split("\n")
+    assert kept == [*table, "* Calendário sujeito a alterações feitas pelo organizador",
+                    "* Calendário acima divulgado pela categoria em janeiro"]
+    assert result.title_line == "Stock Car Calendar 2018"
+    assert dict(_reasons(result))[3] == "headline"
+
+
+@pytest.mark.parametrize("line", [
+    "This entry was posted in Hertha BSC and tagged Michael Preetz. Bookmark the permalink.",
+    "Tags: Freeride, Skitour",
+    "Dieser Beitrag wurde veröffentlicht in Reiki, Schamanismus und gekennzeichnet mit Reiki.",
+    "Schlagwörter: Alltag, Religionen, Sri Lanka, und Tiere.",
+])
+def test_post_metadata_lines_are_removed(line: str):
+    result = strip_boilerplate("\n".join([P1, P2, P3, line]), CONFIG)
+    assert _reasons(result) == [(3, "post_metadata")]
+
+
+def test_a_pathological_two_megabyte_line_is_linear():
+    import time
+
+    started = time.perf_counter()
+    result = strip_boilerplate(")" * 2_000_000, CONFIG)
+    assert time.perf_counter() - started < 10  # about 0.5 s; quadratic would be hours
+    assert [r.reason for r in result.removals] == ["outside_main_block"]
