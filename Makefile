@@ -18,7 +18,7 @@ $(BIN)/storybeam: pyproject.toml constraints.txt
 install: $(BIN)/storybeam
 
 demo: install
-	HF_HUB_OFFLINE=1 $(BIN)/storybeam run --input 'sample/articles/*/*.txt' --output $(OUT)
+	HF_HUB_OFFLINE=1 $(BIN)/storybeam run --input sample/articles.jsonl --output $(OUT)
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipelines.locking import LOCK
 from pipelines import events, publish
 from pipelines.config import job_config
 from tests.conftest import REPO, SAMPLE
@@ -44,7 +45,9 @@ def _rows(output: Path, table: str, drop: tuple[str, ...] = ()) -> list[dict[str
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every published file and its bytes; the lock file only says who ran last, it is not output."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != LOCK}
 
 
 # ------------------------------------------------------------------ configuration errors
@@ -281,7 +284,7 @@ def test_no_stale_files_survive_a_smaller_rerun(tmp_path: Path) -> None:
         assert sorted(p.name for p in (out / table).iterdir()) == ["part-00000-of-00001.parquet"], table
     assert len(_rows(out, "articles")) == 5 == summary["totals"]["articles"]
     assert sorted(p.name for p in out.iterdir() if p.name != publish.STAGING) == sorted(
-        [publish.MANIFEST, publish.SUMMARY, publish.SUCCESS, "articles", "events", "dead_letters"])
+        [publish.MANIFEST, publish.SUMMARY, publish.SUCCESS, LOCK, "articles", "events", "dead_letters"])
     assert not [p for p in (out / publish.STAGING).rglob("*")] if (out / publish.STAGING).exists() else True
     assert json.loads((out / publish.MANIFEST).read_text())["run_id"] == summary["run_id"]
     assert (out / publish.SUCCESS).read_text().strip() == summary["run_id"]
