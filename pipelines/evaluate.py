@@ -1,7 +1,7 @@
 """``storybeam evaluate``: score the real pipeline stages on labelled data, beside the peers.
 
     storybeam evaluate [--eval_dir ../shared/eval] [--out out/eval] [--tasks events,boilerplate,neardup]
-                       [--events_jsonl FILE ...] [--model PATH] [--limit N]
+                       [--events_jsonl FILE ...] [--neardup_jsonl FILE ...] [--model PATH] [--limit N]
 
 - **boilerplate**: the NormalizeArticles → StripBoilerplate composites (in a Beam pipeline) on Zyte page
   text, trafilatura snippet pages and the seeds; peers: no stripping, jusText on the text lines,
@@ -110,13 +110,14 @@ def evaluate_boilerplate(eval_dir: Path, limit: int | None) -> dict[str, Any]:
     return report
 
 
-def evaluate_neardup(eval_dir: Path, limit: int | None) -> dict[str, Any]:
+def evaluate_neardup(variants: list[dict], negatives_source: list[dict]) -> dict[str, Any]:
+    """``variants``: records whose ``label`` names the original they copy; ``negatives_source``: labelled
+    events records (different articles, ``label`` = event) added as negatives that must not be copies."""
     from evaluation import neardup_eval as ne
 
-    variants = _read_jsonl(eval_dir / "neardup" / "zyte_extractor_variants.jsonl", limit)
     negatives = [{"id": "ecb:" + r["id"], "text": r["text"], "label": "ecb:" + r["id"], "event": r["label"]}
-                 for r in _read_jsonl(eval_dir / "events" / "ecbplus_topics_1-35.jsonl", limit)]
-    records = [{"id": r["id"], "text": r["text"], "label": r["label"]} for r in variants] + negatives
+                 for r in negatives_source]
+    records = [{"id": str(r["id"]), "text": r["text"], "label": str(r["label"])} for r in variants] + negatives
 
     def storybeam(recs: list[dict]) -> dict[str, str]:
         result = run_stages([Article(article_id=str(r["id"]), text=r["text"]) for r in recs], "dedup")
@@ -135,7 +136,7 @@ def evaluate_neardup(eval_dir: Path, limit: int | None) -> dict[str, Any]:
         groups = fn(records)
         seconds = time.perf_counter() - start
         zyte_groups = {i: g for i, g in groups.items() if not i.startswith("ecb:")}
-        scores = ne.grouping_scores(zyte_groups, {r["id"]: r["label"] for r in variants})
+        scores = ne.grouping_scores(zyte_groups, {str(r["id"]): str(r["label"]) for r in variants})
         by_group: dict[str, set[str]] = {}
         for i, g in groups.items():
             by_group.setdefault(g, set()).add(event_of[i])
@@ -144,7 +145,7 @@ def evaluate_neardup(eval_dir: Path, limit: int | None) -> dict[str, Any]:
         report[name] = {
             "pair_precision": scores["pair_precision"], "pair_recall": scores["pair_recall"],
             "pair_f1": scores["pair_f1"], "bcubed_f1": scores["bcubed_f1"],
-            "false_merges_zyte": scores["false_merges"],
+            "false_merges": scores["false_merges"],
             "groups_mixing_events": sum(1 for events in by_group.values() if len(events) > 1),
             "ecb_articles_in_copy_groups": ecb_copies,
             "seconds": round(seconds, 1),
@@ -237,6 +238,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--tasks", default="events,boilerplate,neardup")
     parser.add_argument("--events_jsonl", type=Path, action="append", default=[],
                         help="Extra labelled events JSONL (id, text, label, optional title, published_at).")
+    parser.add_argument("--neardup_jsonl", type=Path, action="append", default=[],
+                        help="Extra labelled near-duplicate JSONL (id, text, label = the original copied).")
     parser.add_argument("--model", default=None, help="Embedding model folder (default: the packaged one).")
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N records of each set.")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -244,8 +247,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     unknown = set(tasks) - {"events", "boilerplate", "neardup"}
     if unknown:
         parser.error(f"unknown task(s): {', '.join(sorted(unknown))}")
-    if not args.eval_dir.is_dir() and (args.events_jsonl == [] or tasks != ["events"]):
-        parser.error(f"labelled data not found: {args.eval_dir}")
+    if not args.eval_dir.is_dir() and ("boilerplate" in tasks or not (args.events_jsonl or args.neardup_jsonl)):
+        parser.error(f"labelled data not found: {args.eval_dir} (give --eval_dir, or --tasks with your own "
+                     "--events_jsonl / --neardup_jsonl)")
 
     report: dict[str, Any] = {}
     if "events" in tasks:
@@ -257,7 +261,14 @@ def main(argv: Iterable[str] | None = None) -> int:
     if "boilerplate" in tasks:
         report["boilerplate"] = evaluate_boilerplate(args.eval_dir, args.limit)
     if "neardup" in tasks:
-        report["neardup"] = {"Zyte variants + ECB+ negatives": evaluate_neardup(args.eval_dir, args.limit)}
+        report["neardup"] = {}
+        negatives = (_read_jsonl(args.eval_dir / "events" / "ecbplus_topics_1-35.jsonl", args.limit)
+                     if args.eval_dir.is_dir() else [])
+        if args.eval_dir.is_dir():
+            variants = _read_jsonl(args.eval_dir / "neardup" / "zyte_extractor_variants.jsonl", args.limit)
+            report["neardup"]["Zyte variants + ECB+ negatives"] = evaluate_neardup(variants, negatives)
+        for path in args.neardup_jsonl:
+            report["neardup"][path.name] = evaluate_neardup(_read_jsonl(path, args.limit), negatives)
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
