@@ -132,3 +132,28 @@ def test_canonicalize_builds_events_and_article_rows(pipeline):
 
 def test_fake_embedding_is_deterministic():
     assert (fake_embedding(BODY_A) == fake_embedding(BODY_A)).all()
+
+
+class _CountingHandler(FakeEmbeddingHandler):
+    loads = 0
+    batches = 0
+
+    def load_model(self):
+        type(self).loads += 1
+        return super().load_model()
+
+    def run_inference(self, batch, model, inference_args=None):
+        type(self).batches += 1
+        return super().run_inference(batch, model, inference_args)
+
+    def batch_elements_kwargs(self):
+        return {"min_batch_size": 4, "max_batch_size": 4}
+
+
+def test_the_model_is_loaded_once_per_worker_not_per_bundle_or_batch(pipeline):
+    articles = [_article(f"a{i:02d}", f"{BODY_A} number {i}") for i in range(40)]
+    with pipeline as p:
+        _ = (p | beam.Create(articles) | beam.Reshuffle()
+             | EmbedArticles(EmbeddingConfig(), model_handler=_CountingHandler()))
+    assert _CountingHandler.batches >= 10
+    assert _CountingHandler.loads == 1
