@@ -27,6 +27,12 @@ How a page is read (each step names the reason it gives):
    When the article's own headline line lies before that span and the best span between the two is
    heavy enough, that earlier span is the body (see :func:`_anchor_at_headline`). A text with one
    paragraph left standing keeps it: it cannot be a teaser of anything.
+   A line that reads as a whole sentence (``sentence_min_words`` words or more, sentence punctuation,
+   some function words) never scores below zero, however many names it carries. The span then grows
+   over the whole sentences right next to it ("No.", "Trust me.": a body written one sentence per
+   line), across a quote cut with "..." when a sentence follows it, and across up to two datelines to
+   a full sentence above them (a standfirst; the datelines crossed go as ``dateline``). A page of
+   nothing but whole sentences is kept whole.
    Hard-wrapped text (markdown converters wrap at 60-100 columns) is judged by paragraph: the lines
    of one wrapped paragraph form one unit, kept or removed together, each removed line with the
    unit's reason.
@@ -77,6 +83,9 @@ class BoilerplateConfig:
     list_item_weight: score per word (up to 10 words) of a non-prose line in an ordered list, a bulleted
         list or a table of figures (see :func:`_list_lines`).
     anchor_min_share / anchor_min_share_short / anchor_min_lines: see :func:`_anchor_at_headline`.
+    sentence_min_words / sentence_floor_per_word: a line of at least ``sentence_min_words`` words that
+        reads as a whole sentence (see :func:`_reads_as_sentence`) scores at least
+        ``sentence_floor_per_word`` per word, however low its function-word density.
     """
 
     languages: tuple[str, ...] = SHIPPED_LANGUAGES
@@ -101,6 +110,8 @@ class BoilerplateConfig:
     anchor_min_share: float = 0.3
     anchor_min_share_short: float = 0.5
     anchor_min_lines: int = 3
+    sentence_min_words: int = 6
+    sentence_floor_per_word: float = 0.25
     phrase_sets: tuple[PhraseSet, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -114,12 +125,13 @@ class BoilerplateConfig:
         for name in ("furniture_min_share", "furniture_max_body_share", "marker_min_position",
                      "marker_max_prose_after", "marker_max_prose_after_prose",
                      "isolated_sentence_weight", "list_item_weight", "anchor_min_share",
-                     "anchor_min_share_short"):
+                     "anchor_min_share_short", "sentence_floor_per_word"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
         for name in ("phrase_max_words", "marker_max_words", "prose_min_words",
-                     "truncated_prose_min_words", "title_max_words", "anchor_min_lines"):
+                     "truncated_prose_min_words", "title_max_words", "anchor_min_lines",
+                     "sentence_min_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
         if self.short_line_penalty < 0:
@@ -147,6 +159,7 @@ class StripResult:
 # ------------------------------------------------------------------ line features
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_LETTERS_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Scripts written without spaces: a character is worth about half a word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"""[.!?;:\u3002\uff01\uff1f]["')\]]*$|["')\]]$""")
@@ -225,6 +238,34 @@ def _sentences(text: str) -> int:
     return 1 + len(_SENTENCE_SPLIT.findall(text))
 
 
+# A sentence closes with . ! ? (or their CJK forms), possibly followed by closing quotes or brackets; ":" and
+# ";" close list labels and clauses, not sentences.
+_SENTENCE_CLOSE = re.compile(r"""[.!?\u3002\uff01\uff1f]["'\u201d\u2019\u00bb)\]]*$""")
+_TRUNCATED_SENTENCE = re.compile(r"""[^\W_]["'\u201d\u2019)\]]*\s*(\.\.\.|\.\.|\u2026)["'\u201d\u2019)\]]*\s*$""", re.UNICODE)
+_SENTENCE_OPEN = re.compile(r"""^["'\u201c\u2018\u00ab(\[]*[^\W_]""", re.UNICODE)
+
+
+def _is_sentence_line(line: _Line) -> bool:
+    """True for a line that is one or more whole sentences: sentence punctuation at the end, not a teaser
+    cut with "...", not a dateline, not a headline in title case. Menus, labels and headlines do not
+    end that way; the body of an article written one sentence per line does, however short the
+    sentence ("No.", "Trust me.")."""
+    if line.truncated or not _SENTENCE_CLOSE.search(line.text[-_TAIL:]) or _is_dateline(line):
+        return False
+    words = _LETTERS_WORD.findall(line.text[:_MAX_WORD_CHARS * 40])
+    if len(words) >= 3 and sum(w[:1].isupper() for w in words) >= 0.6 * len(words):
+        return False  # "Colts Beat Chiefs To Clinch Playoff Berth!": a headline, or shouting
+    return bool(words)
+
+
+def _reads_as_sentence(line: _Line, min_words: int) -> bool:
+    """A sentence line of at least ``min_words`` words that opens like a sentence and has function
+    words: running text, whatever its density of names (which the prose quality penalises)."""
+    if line.words < min_words or line.stop_share <= 0.0 or not _SENTENCE_OPEN.match(line.text):
+        return False
+    return _is_sentence_line(line)
+
+
 def _is_teaser_context(lines: list[_Line], prose: list[bool], i: int, config: BoilerplateConfig) -> bool:
     """True when line ``i`` is a short prose line with no prose neighbour: how teaser lists look."""
     if i == 0 or i + 1 >= len(lines) or prose[i - 1] or prose[i + 1]:
@@ -236,6 +277,7 @@ def _is_teaser_context(lines: list[_Line], prose: list[bool], i: int, config: Bo
 _LIST_NUMBER = re.compile(r"^\(?(\d{1,3})(?:[a-z\u00aa\u00ba\u00b0]{1,2}\b|[).:]|\s)")
 _BULLET = re.compile(r"^[*\u2022\u00b7\u25aa\u25ba\u25e6\u2023\u2013-]\s?\w")
 _NUMBER = re.compile(r"^\d+(?:[.,:/]\d+)*$")
+_DATELINE_GAP = 2  # datelines ("Published: ...", "Updated: ...") the main block may grow across
 _LIST_GAP = 2  # a list item may be followed by one line of its own (a link, a note) before the next
 
 
@@ -298,6 +340,11 @@ def _line_scores(lines: list[_Line], removed: set[int], config: BoilerplateConfi
         elif prose[i]:
             quality = _prose_quality(ln, has_stopwords)
             score = ln.words * quality - penalty * (1.0 - quality)
+            if _reads_as_sentence(ln, config.sentence_min_words):
+                # A whole sentence is body-like however many names it carries ("Perennial party girl Tara
+                # Reid checked herself into Promises Treatment Center, her rep told People."): never below
+                # a small positive weight.
+                score = max(score, config.sentence_floor_per_word * ln.words)
             if _sentences(ln.text) == 1 and _is_teaser_context(lines, prose, i, config):
                 # One sentence between a headline and a date (or two headlines) is a teaser of another story.
                 score *= config.isolated_sentence_weight
@@ -472,7 +519,39 @@ def _anchor_at_headline(lines: list[_Line], scores: list[float], reasons: Mappin
     return anchor + 1 + local_start, anchor + 1 + local_end
 
 
-# ------------------------------------------------------------------ phrases
+def _extend_over_sentences(lines: list[_Line], reasons: Mapping[int, str], start: int, end: int,
+                           config: BoilerplateConfig) -> tuple[int, int, list[int]]:
+    """The main block grown over the whole sentences right next to it, on each side; also the indices
+    of the datelines crossed on the way (removed as ``dateline``: they are not body text).
+
+    A body written one sentence per line has short sentences ("No.", "Trust me.", "Get well soon!") and
+    name-heavy ones that score low alone; next to the block they are its first or last sentences.
+    A quote broken off with "..." is crossed when a whole sentence follows it on the far side (teasers
+    cut with "..." come between headlines, not between sentences), and so are up to
+    ``_DATELINE_GAP`` datelines between the block and a full sentence (a standfirst above the
+    "Published ..." line). Growth stops at anything else (a headline, a menu item) or at a line
+    already removed."""
+    def grow(index: int, step: int) -> tuple[int, list[int]]:
+        probe, pending, crossed = index + step, 0, []
+        while 0 <= probe < len(lines) and lines[probe].line_no not in reasons:
+            line = lines[probe]
+            if _is_sentence_line(line) and (not pending or _reads_as_sentence(line, config.sentence_min_words)):
+                crossed.extend(range(probe - step * pending, probe, step) if pending else ())
+                index, pending = probe, 0
+            elif line.truncated and _TRUNCATED_SENTENCE.search(line.text[-_TAIL:]) and not pending:
+                pass
+            elif _is_dateline(line) and pending < _DATELINE_GAP and index == probe - step:
+                pending += 1
+            else:
+                break
+            probe += step
+        return index, crossed
+    new_start, before = grow(start, -1)
+    new_end, after = grow(end, 1)
+    return new_start, new_end, [i for i in before + after if _is_dateline(lines[i])]
+
+
+# ------------------------------------------------------------------ phrases# ------------------------------------------------------------------ phrases# ------------------------------------------------------------------ phrases
 def _phrase_reason(text: str, words: float, config: BoilerplateConfig) -> str | None:
     # The character bound keeps a huge line without words (2 MB of punctuation) from ~160 searches.
     if words > config.phrase_max_words or len(text) > config.phrase_max_words * _MAX_WORD_CHARS:
@@ -603,7 +682,16 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
     if len(standing) == 1 and lines[standing[0]].words >= config.prose_min_words:
         # One paragraph is all there is: there is no other text that it could be a teaser of.
         start = end = standing[0]
+    datelines: list[int] = []
+    if end >= start:
+        start, end, datelines = _extend_over_sentences(lines, reasons, start, end, config)
+    if standing and all(_is_sentence_line(lines[i]) for i in standing) \
+            and any(_reads_as_sentence(lines[i], config.sentence_min_words) for i in standing):
+        # Nothing but whole sentences: an article written one sentence per line, with no page around it.
+        start, end = standing[0], standing[-1]
     block = set(range(start, end + 1))
+    for index in datelines:
+        reasons[lines[index].line_no] = "dateline"
     for index, ln in enumerate(lines):
         if index not in block and ln.line_no not in reasons:
             reasons[ln.line_no] = "outside_main_block"

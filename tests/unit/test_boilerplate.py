@@ -338,3 +338,48 @@ def test_a_pathological_two_megabyte_line_is_linear():
     result = strip_boilerplate(")" * 2_000_000, CONFIG)
     assert time.perf_counter() - started < 10  # about 0.5 s; quadratic would be hours
     assert [r.reason for r in result.removals] == ["outside_main_block"]
+
+
+# An article written one sentence per line (ECB+ style): name-heavy sentences at the edges, one-word
+# quote sentences inside and at the end. Every line is body and must come out whole.
+SENTENCE_PER_LINE = "\n".join([
+    "Perennial party girl Tara Reid checked herself into Promises Treatment Center, her rep told People.",
+    "\"We appreciate your respect to her and her family's privacy at this time,\" the actress's rep said.",
+    "Ketsoyan would not say what the \"American Pie\" star was being treated for.",
+    "A friend of the actress told People she went to Promises on Tuesday and that her friends supported her.",
+    "In an interview in October, Reid told People she was a \"social drinker\" who is no longer tempted.",
+    "\"No.",
+    "Trust me.",
+    "I partied.",
+    "I had fun.",
+    "I don't need to do anything anymore.\"",
+    "Reid launched a new fashion line called Mantra in December.",
+])
+
+
+def test_sentence_per_line_article_comes_out_whole():
+    result = strip_boilerplate(SENTENCE_PER_LINE, CONFIG)
+    assert result.removals == ()
+    assert result.clean_text == SENTENCE_PER_LINE
+
+
+def test_all_prose_page_of_short_sentences_comes_out_whole():
+    text = "\n".join(["I partied.", "I had fun.", "Trust me, it was a great time for all of us.", "No."])
+    assert strip_boilerplate(text, CONFIG).clean_text == text
+
+
+def test_main_block_grows_over_adjacent_sentences_but_not_over_menus_or_headlines():
+    text = "\n".join(["Home", "World", "Colts Beat Chiefs To Clinch Playoff Berth", P1, P2, P3,
+                      "Wonderful story.", "Wonderful season.", "Go Colts", "Sign up", "Contact us"])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text.split("\n") == [P1, P2, P3, "Wonderful story.", "Wonderful season."]
+    reasons = dict(_reasons(result))
+    assert reasons[2] == reasons[8] == "outside_main_block"  # the headline, "Go Colts"
+
+
+def test_standfirst_above_a_dateline_is_kept_and_the_dateline_goes():
+    standfirst = "Williams died peacefully in her sleep Thursday in Beverly Hills, spokesman Harlan Boll announced."
+    text = "\n".join(["Actress Esther Williams Dies at 91", standfirst, "June 6, 2013 10:10 AM", P1, P2, P3])
+    result = strip_boilerplate(text, CONFIG)
+    assert result.clean_text.split("\n") == [standfirst, P1, P2, P3]
+    assert _reasons(result) == [(0, "outside_main_block"), (2, "dateline")]
