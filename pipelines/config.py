@@ -58,7 +58,8 @@ class JobConfig:
         """Plain-JSON view of every setting, for the run manifest."""
         def plain(value: Any) -> Any:
             if dataclasses.is_dataclass(value):
-                return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+                # Derived fields (init=False: LSH bands, compiled phrase sets) are not settings.
+                return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
             if isinstance(value, (list, tuple, frozenset, set)):
                 return [plain(v) for v in value]
             if isinstance(value, (str, int, float, bool)) or value is None:
