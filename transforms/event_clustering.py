@@ -25,6 +25,18 @@ Because the mix is a weighted sum of dot products, the mean similarity between t
 (average link) is exactly ``(sum of A's vectors) . (sum of B's vectors) / (|A| |B|)``; the clustering
 keeps one summed vector per cluster and never needs the full pairwise matrix.
 
+Short texts
+-----------
+Headlines and snippets score on another scale: a few words give sparse TF-IDF vectors and one or
+two names, so a threshold meant for articles splits a headline story into many pieces, and a single
+shared number or name swings the names cosine to 1. One rule on each story's *length share*
+``min(1, words / full_text_words)`` handles both: the story's names weight is multiplied by its
+share, and its own threshold is interpolated linearly from ``short_threshold`` (no words) to
+``threshold`` (``full_text_words`` words or more). A pair is held to the geometric mean of its
+two stories' thresholds, done by scaling each story's vector by ``sqrt(threshold / own)`` (so the
+mix stays a dot product and the average link below keeps one ``threshold``). Articles of 50 words or
+more are untouched.
+
 How stories are grouped
 -----------------------
 Average-link agglomeration: repeatedly merge the two clusters whose mean pairwise similarity is
@@ -70,7 +82,8 @@ class EventClusteringConfig:
     """Settings of the event clustering stage.
 
     threshold: least mean (locally scaled) similarity between two clusters for them to merge,
-        average link. 0.70 measured on ECB+ topics 1-35: B3 F1 0.937, >= 0.935 over 0.65-0.75.
+        average link, for full-length texts. 0.70 measured on ECB+ topics 1-35: B3 F1 0.940,
+        >= 0.933 over 0.65-0.75 (UCI headlines >= 0.814 over the same range).
     max_time_gap_hours: two stories whose ``published_at`` are both known and further apart than
         this never end up in one cluster (a cluster's known publish times span at most this).
     embedding_weight, lexical_weight, names_weight: relative weights of the three signals; they are
@@ -83,6 +96,14 @@ class EventClusteringConfig:
         (local scaling; 0 turns it off). Makes ``threshold`` relative ("about as close as this
         story's own nearest neighbours") and so the same across long articles and short texts.
     min_scale: floor of a story's scale, so that a story with no close neighbour is not inflated.
+    full_text_words, short_threshold: length rule for short texts (headlines, snippets). A story's
+        *length share* is min(1, words / full_text_words) (words: title + text tokens). Its names
+        weight is ``names_weight`` x share (a headline's few names and numbers are noise, not
+        evidence), and its own threshold is ``short_threshold + (threshold - short_threshold) x
+        share``; a pair is held to the geometric mean of the two stories' own thresholds. Stories of
+        at least ``full_text_words`` words are unaffected; a ``short_threshold`` above ``threshold``
+        counts as ``threshold``; ``full_text_words = 0`` turns the rule off. Measured: UCI
+        headlines B3 F1 0.258 -> 0.817, ECB+ 0.938 -> 0.940.
     """
 
     threshold: float = 0.70
@@ -94,6 +115,8 @@ class EventClusteringConfig:
     block_size: int = 256
     scale_neighbours: int = 10
     min_scale: float = 0.2
+    full_text_words: int = 50
+    short_threshold: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_scale <= 1.0:
@@ -112,6 +135,12 @@ class EventClusteringConfig:
             raise ValueError(f"block_size must be >= 1, got {self.block_size}")
         if self.scale_neighbours < 0:
             raise ValueError(f"scale_neighbours must be >= 0, got {self.scale_neighbours}")
+        if self.full_text_words < 0:
+            raise ValueError(f"full_text_words must be >= 0, got {self.full_text_words}")
+        if not 0.0 < self.short_threshold <= 1.0 / self.min_scale:
+            raise ValueError(
+                f"short_threshold must lie in (0, 1 / min_scale], got {self.short_threshold}"
+            )
 
     @property
     def normalised_weights(self) -> tuple[float, float, float]:
@@ -227,14 +256,27 @@ class _Signals:
         return dense + sparse
 
 
+def _length_share(docs: Sequence[EventDoc], config: EventClusteringConfig) -> np.ndarray:
+    """min(1, words / full_text_words) per story: how much of a full article's information it has."""
+    if config.full_text_words == 0:
+        return np.ones(len(docs))
+    words = np.array(
+        [len(_TOKEN.findall(f"{d.title or ''}\n{d.text}")) for d in docs], dtype=np.float64
+    )
+    return np.minimum(1.0, words / config.full_text_words)
+
+
 def _signals(docs: Sequence[EventDoc], config: EventClusteringConfig) -> _Signals:
     w_embedding, w_lexical, w_names = config.normalised_weights
+    share = _length_share(docs, config)
     embeddings = np.stack([np.asarray(d.embedding, dtype=np.float64).ravel() for d in docs])
     norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
     embeddings = np.divide(embeddings, norms, out=np.zeros_like(embeddings), where=norms > 0)
     full_texts = [f"{d.title}\n{d.text}" if d.title else d.text for d in docs]
     lexical = _lexical_vectors(full_texts)
     names = _names_vectors(full_texts)
+    # Names weight x length share (per story: the pair's names term gets sqrt(share_i share_j)).
+    names = sp.csr_matrix(sp.diags(np.sqrt(share)) @ names)
     sparse = sp.hstack([lexical * math.sqrt(w_lexical), names * math.sqrt(w_names)], format="csr")
     sparse.sort_indices()
     dense = embeddings * math.sqrt(w_embedding)
@@ -345,7 +387,12 @@ def cluster_events(
     hours = np.array([_hours(d.published_at) for d in ordered], dtype=np.float64)
     index, similarity = _nearest_neighbours(signals, hours, config)
     scale = _local_scale(similarity, config)
-    factor = 1.0 / np.sqrt(scale)
+    # Short texts: each story's own threshold falls linearly with its length share; scaling its
+    # vector by sqrt(threshold / own) holds each pair to sqrt(own_i own_j) against one threshold.
+    share = _length_share(ordered, config)
+    short = min(config.short_threshold, config.threshold)
+    own_threshold = short + (config.threshold - short) * share
+    factor = np.sqrt(config.threshold / (scale * own_threshold))
     signals = _Signals(
         dense=signals.dense * factor[:, None],
         sparse=sp.csr_matrix(sp.diags(factor) @ signals.sparse),

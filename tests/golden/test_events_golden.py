@@ -8,7 +8,7 @@ or the ``shared`` folder beside the checkout. Skipped when the data is missing.
   (file order; 18 stories), to keep the test short; its publish times are used.
 
 Floors are pinned just under the measured values (see each test); a drop below them is a regression.
-Runtime on 2 busy CPU cores: ~1.5 minutes, almost all of it embedding (ECB+ ~60 s).
+Runtime on 2 busy CPU cores: ~45 s (measured 44 s), almost all of it embedding.
 """
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.events_eval import embed, load_events, load_model, score_storybeam, tfidf_average_link
+from evaluation.events_eval import (
+    embed,
+    load_events,
+    load_model,
+    minilm_single_link,
+    score_storybeam,
+    tfidf_average_link,
+)
 
 pytestmark = pytest.mark.golden
 
@@ -42,7 +49,8 @@ def model():
 def test_ecbplus_topics_1_35_at_defaults(model):
     records = load_events(_require(ECBPLUS))
     report = score_storybeam(records, embed(records, model=model))
-    # Measured: B3 F1 0.938 (P 0.922, R 0.954), pairwise F1 0.903, ARI 0.901, 66 clusters vs 66.
+    # Measured: B3 F1 0.940 (P 0.912, R 0.970), pairwise F1 0.904, ARI 0.902, 63 clusters vs 66
+    # (0.938 / 66 clusters before the short-text rule: it touches only the few articles < 50 words).
     assert report["b3_f1"] >= 0.93
     assert report["pairwise_f1"] >= 0.89
     assert report["ari"] >= 0.89
@@ -53,11 +61,17 @@ def test_ecbplus_topics_1_35_at_defaults(model):
 
 def test_uci_headlines_subset_at_defaults(model):
     records = load_events(_require(UCI))[:UCI_SUBSET]
-    report = score_storybeam(records, embed(records, model=model))
-    # Measured: B3 P 0.888, R 0.156, F1 0.266; ARI 0.157; 181 clusters vs 18 gold stories.
-    # UCI "stories" are aggregator topics (a TV finale's week of chatter, a game launch), far
-    # coarser than the events the defaults are tuned for: at event granularity the story splits
-    # into its events, so precision is the figure that matters and recall is low by design.
-    assert report["b3_precision"] >= 0.86
-    assert report["b3_f1"] >= 0.25
-    assert report["ari"] >= 0.14
+    embeddings = embed(records, model=model)
+    report = score_storybeam(records, embeddings)
+    # Measured: B3 P 0.837, R 0.809, F1 0.823; pairwise F1 0.754; ARI 0.731; 26 clusters vs 18
+    # gold stories (before the short-text rule: F1 0.266, 181 clusters). Headlines (~9 words) are
+    # held to a lower threshold and their names weigh little (see EventClusteringConfig).
+    assert report["b3_precision"] >= 0.81
+    assert report["b3_recall"] >= 0.78
+    assert report["b3_f1"] >= 0.80
+    assert report["pairwise_f1"] >= 0.72
+    assert report["ari"] >= 0.70
+    assert 18 <= report["n_clusters"] <= 40
+    # Above both peers even at their oracle-best thresholds (TF-IDF 0.709, MiniLM single link 0.732).
+    assert report["b3_f1"] >= tfidf_average_link(records)["b3_f1"] + 0.05
+    assert report["b3_f1"] >= minilm_single_link(records, embeddings)["b3_f1"] + 0.05

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -20,9 +21,10 @@ from transforms.event_clustering import (
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
-# Embedding only, no local scaling: similarities are exactly the cosines written in each test.
+# Embedding only, no local scaling, no short-text rule: similarities are exactly the cosines
+# written in each test.
 EMBEDDING_ONLY = EventClusteringConfig(
-    threshold=0.6, lexical_weight=0.0, names_weight=0.0, scale_neighbours=0
+    threshold=0.6, lexical_weight=0.0, names_weight=0.0, scale_neighbours=0, full_text_words=0
 )
 
 
@@ -50,6 +52,7 @@ def clusters(assignments: list[EventAssignment]) -> set[frozenset[str]]:
     {"threshold": 0.0}, {"threshold": 6.0}, {"max_time_gap_hours": 0}, {"embedding_weight": -1.0},
     {"embedding_weight": 0.0, "lexical_weight": 0.0, "names_weight": 0.0},
     {"max_neighbours": 0}, {"block_size": 0}, {"scale_neighbours": -1}, {"min_scale": 0.0},
+    {"full_text_words": -1}, {"short_threshold": 0.0}, {"short_threshold": 6.0},
 ])
 def test_config_rejects_invalid_values(kwargs):
     with pytest.raises(ValueError):
@@ -142,7 +145,7 @@ def test_names_tell_look_alike_events_apart():
     peru = "A strong earthquake struck near Arequipa in Peru, killing 40 people, officials said."
     docs = [doc("c1", same, chile), doc("c2", same, chile + " Rescuers from Santiago helped."),
             doc("p1", same, peru), doc("p2", same, peru + " Rescuers from Lima helped.")]
-    config = EventClusteringConfig(threshold=0.75, scale_neighbours=0)
+    config = EventClusteringConfig(threshold=0.75, scale_neighbours=0, full_text_words=0)
     assert clusters(cluster_events(docs, config)) == {frozenset({"c1", "c2"}), frozenset({"p1", "p2"})}
 
 
@@ -154,10 +157,54 @@ def test_local_scaling_makes_the_threshold_relative_to_each_storys_neighbours():
     c = unit(0.1, 0, 1, 0)
     d = unit(0.1, 0, 0.5, math.sqrt(0.74))
     docs = [doc("a", a), doc("b", b), doc("c", c), doc("d", d)]
-    raw = EventClusteringConfig(threshold=0.7, lexical_weight=0, names_weight=0, scale_neighbours=0)
-    scaled = EventClusteringConfig(threshold=0.7, lexical_weight=0, names_weight=0, scale_neighbours=1)
+    raw = EventClusteringConfig(threshold=0.7, lexical_weight=0, names_weight=0, scale_neighbours=0,
+                                full_text_words=0)
+    scaled = EventClusteringConfig(threshold=0.7, lexical_weight=0, names_weight=0, scale_neighbours=1,
+                                   full_text_words=0)
     assert len(clusters(cluster_events(docs, raw))) == 4
     assert clusters(cluster_events(docs, scaled)) == {frozenset("ab"), frozenset("cd")}
+
+
+# --- short texts ---------------------------------------------------------------------------------
+
+RAW_EMBEDDING = {"lexical_weight": 0.0, "names_weight": 0.0, "scale_neighbours": 0}
+
+
+def test_short_texts_are_held_to_a_lower_threshold_interpolated_on_their_length():
+    # Raw cosine 0.5 < threshold 0.7. Two 5-word headlines: share 5/50 = 0.1, own threshold
+    # 0.25 + 0.45 * 0.1 = 0.295, so the pair is held to 0.295 and merges; reported similarity is
+    # on the threshold's scale: 0.5 * 0.7 / 0.295.
+    theta = math.acos(0.5)
+    a, b = unit(1, 0), unit(math.cos(theta), math.sin(theta))
+    headline = "quake strikes near coastal town"
+    docs = [doc("a", a, headline), doc("b", b, headline)]
+    result = cluster_events(docs, EventClusteringConfig(threshold=0.7, **RAW_EMBEDDING))
+    assert clusters(result) == {frozenset("ab")}
+    assert [r.similarity for r in result] == pytest.approx([0.5 * 0.7 / 0.295] * 2, abs=1e-6)
+    # Rule off, or full-length texts (>= full_text_words words): the threshold is 0.7, they stay apart.
+    off = EventClusteringConfig(threshold=0.7, full_text_words=0, **RAW_EMBEDDING)
+    assert len(clusters(cluster_events(docs, off))) == 2
+    article = " ".join(["quake strikes near coastal town"] * 10)  # 50 words
+    long_docs = [doc("a", a, article), doc("b", b, article)]
+    assert len(clusters(cluster_events(long_docs, EventClusteringConfig(threshold=0.7, **RAW_EMBEDDING)))) == 2
+
+
+def test_short_threshold_above_threshold_counts_as_threshold():
+    theta = math.acos(0.65)
+    docs = [doc("a", unit(1, 0), "short"), doc("b", unit(math.cos(theta), math.sin(theta)), "short")]
+    config = EventClusteringConfig(threshold=0.6, short_threshold=0.9, **RAW_EMBEDDING)
+    assert clusters(cluster_events(docs, config)) == {frozenset("ab")}
+
+
+def test_names_weigh_less_in_short_texts():
+    # Different embeddings and words, one shared rare number: in full articles the names signal
+    # (weight 2 of 4) makes them one event; in headlines it fades with the length share.
+    a, b = unit(1, 0), unit(0, 1)
+    config = EventClusteringConfig(threshold=0.5, scale_neighbours=0, short_threshold=0.5)
+    short = [doc("a", a, "alpha beta gamma 1234"), doc("b", b, "delta epsilon zeta 1234")]
+    assert len(clusters(cluster_events(short, config))) == 2
+    off = EventClusteringConfig(threshold=0.5, scale_neighbours=0, full_text_words=0)
+    assert clusters(cluster_events(short, off)) == {frozenset("ab")}
 
 
 def test_duplicate_ids_are_rejected():
@@ -181,11 +228,13 @@ def test_result_does_not_depend_on_input_order_or_block_size():
     ]
     docs = [EventDoc(d.article_id, d.embedding / np.linalg.norm(d.embedding), d.title, d.text,
                      d.published_at) for d in docs]
-    expected = cluster_events(docs, EventClusteringConfig())
     shuffled = docs[:]
     random.Random(3).shuffle(shuffled)
-    assert cluster_events(shuffled, EventClusteringConfig()) == expected
-    assert cluster_events(docs, EventClusteringConfig(block_size=5)) == expected
+    # Defaults (8-word texts: the short-text rule applies) and the rule off (4 clean topics).
+    for base in (EventClusteringConfig(), EventClusteringConfig(full_text_words=0)):
+        expected = cluster_events(docs, base)
+        assert cluster_events(shuffled, base) == expected
+        assert cluster_events(docs, replace(base, block_size=5)) == expected
     assert len(clusters(expected)) == 4
 
 
@@ -242,7 +291,8 @@ def test_matches_scipy_average_link_on_the_full_matrix(seed):
     vectors = centres[rng.integers(0, 5, 40)] + 0.7 * rng.normal(size=(40, 6))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     docs = [doc(f"d{k:02d}", vectors[k].astype(np.float32)) for k in range(40)]
-    config = EventClusteringConfig(threshold=0.5, lexical_weight=0, names_weight=0, scale_neighbours=0)
+    config = EventClusteringConfig(threshold=0.5, lexical_weight=0, names_weight=0, scale_neighbours=0,
+                                   full_text_words=0)
     mine = clusters(cluster_events(docs, config))
     used = np.stack([d.embedding for d in docs]).astype(np.float64)
     used /= np.linalg.norm(used, axis=1, keepdims=True)
