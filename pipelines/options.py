@@ -58,6 +58,12 @@ class StorybeamOptions(PipelineOptions):
                             help="Similarity an article needs to its event as a whole to join it.")
         events.add_argument("--max_time_gap_hours", type=float, default=None,
                             help="Stories published further apart never share an event.")
+        events.add_argument("--event_short_threshold", type=float, default=None,
+                            help="Threshold for headline-length texts; texts shorter than --event_full_text_words "
+                                 "get a threshold between this and --event_threshold (default 0.25).")
+        events.add_argument("--event_full_text_words", type=int, default=None,
+                            help="Texts with at least this many words count as full articles (default 50; "
+                                 "0 turns the length rule off).")
 
 
 def unknown_options(argv: list[str]) -> list[str]:

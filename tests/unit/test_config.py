@@ -36,3 +36,8 @@ def test_bad_configuration_is_one_clear_error(argv, message):
 def test_unknown_options_are_found_and_beam_options_are_known():
     assert unknown_options(["--input", "x", "--runner", "DirectRunner", "--direct_num_workers", "2",
                             "--max_num_workers", "5", "--bogus", "1"]) == ["--bogus"]
+
+
+def test_event_length_rule_options():
+    c = config("--input", "x", "--output", "o", "--event_short_threshold", "0.3", "--event_full_text_words", "0")
+    assert (c.events.short_threshold, c.events.full_text_words) == (0.3, 0)

@@ -151,6 +151,8 @@ GOOD = {
     "embed_accelerator": [GPU, "type:nvidia-l4;count:1;install-nvidia-driver:5xx"],
     "event_threshold": ["0.55", "0.6"],
     "max_time_gap_hours": ["72", "36.5"],
+    "event_short_threshold": ["0.25", ".2"],
+    "event_full_text_words": ["50", "0"],
 }
 BAD = {
     "input": ["/local/articles.jsonl", "s3://x/y.jsonl"],
