@@ -17,15 +17,15 @@ def _event_doc(element: tuple[str, dict], max_text_chars: int) -> Iterable[Event
     article_id, joined = element
     if not joined["articles"] or not joined["embeddings"]:
         Metrics.counter(STAGE, "skipped:missing_embedding").inc()
-        return
+        return []
     article: Article = joined["articles"][0]
-    yield EventDoc(
+    return [EventDoc(
         article_id=article_id,
         embedding=np.asarray(joined["embeddings"][0], dtype=np.float32),
         title=article.title,
         text=(article.clean_text or "")[:max_text_chars],
         published_at=article.published_at,
-    )
+    )]
 
 
 def _cluster(docs: list[EventDoc], config: EventClusteringConfig) -> Iterable[tuple[str, EventMembership]]:

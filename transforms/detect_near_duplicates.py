@@ -72,10 +72,7 @@ class _BucketPairs(beam.DoFn):
 def _attach_first(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, np.ndarray]]]:
     a_id, joined = element
     a_shingles = joined["shingles"]
-    if not a_shingles:
-        return
-    for b_id in joined["pairs"]:
-        yield b_id, (a_id, a_shingles[0])
+    return [(b_id, (a_id, a_shingles[0])) for b_id in joined["pairs"]] if a_shingles else []
 
 
 class _Verify(beam.DoFn):
@@ -115,11 +112,10 @@ def _group(
 def _with_singletons(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
     article_id, joined = element
     if joined["grouped"]:
-        yield article_id, joined["grouped"][0]
-        return
+        return [(article_id, joined["grouped"][0])]
     (single,) = group_duplicates([article_id], [])
     Metrics.counter(STAGE, "singletons").inc()
-    yield article_id, DupInfo(article_id, single.dup_group_id, article_id, 1.0, True)
+    return [(article_id, DupInfo(article_id, single.dup_group_id, article_id, 1.0, True))]
 
 
 EXACT_COPIES = "exact_copies"
@@ -146,10 +142,10 @@ class _SplitExactCopies(beam.DoFn):
 def _copy_infos(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
     _, joined = element
     if not joined["copies"]:
-        return
+        return []
     (info,) = joined["dups"]
-    for copy_id in joined["copies"]:
-        yield copy_id, DupInfo(copy_id, info.dup_group_id, info.anchor_id, info.similarity, False)
+    return [(copy_id, DupInfo(copy_id, info.dup_group_id, info.anchor_id, info.similarity, False))
+            for copy_id in joined["copies"]]
 
 
 def _representative(element: tuple[str, dict]) -> Iterable[Article]:

@@ -29,9 +29,9 @@ def _source_key(article: Article) -> str:
 
 def _line_counts(article: Article) -> Iterable[tuple[tuple[str, str], int]]:
     source = _source_key(article)
-    if source == _NO_SOURCE:
-        return  # articles of unknown source teach nothing about any site's furniture
-    for key in article_line_keys(article.text):
+    # Articles of unknown source teach nothing about any site's furniture.
+    keys = article_line_keys(article.text) if source != _NO_SOURCE else ()
+    for key in keys:
         yield (source, key), 1
 
 
