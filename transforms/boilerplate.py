@@ -110,6 +110,9 @@ class BoilerplateConfig:
     anchor_min_share: float = 0.3
     anchor_min_share_short: float = 0.5
     anchor_min_lines: int = 3
+    # Records of at most this many lines whose lines were all removed for structural reasons only
+    # (outside the main block, page title) are headline-only items and kept whole.
+    headline_record_max_lines: int = 2
     sentence_min_words: int = 6
     sentence_floor_per_word: float = 0.25
     phrase_sets: tuple[PhraseSet, ...] = field(init=False, repr=False, compare=False)
@@ -120,6 +123,8 @@ class BoilerplateConfig:
             raise ValueError(f"no phrase set for languages {unknown}; shipped: {SHIPPED_LANGUAGES}")
         if len(set(self.languages)) != len(self.languages):
             raise ValueError(f"languages repeat: {self.languages}")
+        if self.headline_record_max_lines < 0:
+            raise ValueError("headline_record_max_lines must be >= 0")
         if self.furniture_min_articles < 2:
             raise ValueError("furniture_min_articles must be >= 2: one article cannot show a repeat")
         for name in ("furniture_min_share", "furniture_max_body_share", "marker_min_position",
@@ -618,6 +623,18 @@ def _comment_section_start(lines: list[_Line], reasons: dict[int, str], config: 
 
 
 # ------------------------------------------------------------------ entry point
+_STRUCTURAL_REASONS = frozenset({"outside_main_block", "page_title", "headline"})
+_BYLINE = re.compile(r"^(by|von|par|por|di|door)\s", re.IGNORECASE)
+
+
+def _looks_like_headline(text: str, config: BoilerplateConfig) -> bool:
+    """A line that reads as a headline: a few words, no sentence end, no byline, no label ("PUBLISHED:")."""
+    words = text.split()
+    return (4 <= len(words) <= config.title_max_words and not text.rstrip().endswith((".", ":", ";", ","))
+            and ":" not in text[:20] and not _BYLINE.match(text)
+            and sum(ch.isalpha() for ch in text) >= 0.7 * len(text.replace(" ", "")))
+
+
 def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset[str] = frozenset(),
                       title: str | None = None) -> StripResult:
     """Strip site boilerplate from one normalised article text; see the module docstring."""
@@ -724,6 +741,19 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
                     reasons[tail.line_no] = f"after_section_marker:{kind}"
                 break
         before += prose[position]
+
+    # 6. A record that is only a headline (a feed of titles, a one-line teaser record): when the only
+    #    removals are structural, there is no page around it to strip, and the short text is the article.
+    if lines and len(lines) <= config.headline_record_max_lines and all(
+            reasons.get(ln.line_no) in _STRUCTURAL_REASONS and 1 <= ln.words <= 3 * config.title_max_words
+            for ln in lines):
+        for ln in lines:
+            del reasons[ln.line_no]
+    # 7. No title recognised: a headline-like first line that fell outside the main block is the page's
+    #    headline (kept as title_line, still not body), so it can still reach the embedding as the title.
+    if title_line is None and lines and reasons.get(lines[0].line_no) == "outside_main_block" \
+            and _looks_like_headline(lines[0].text, config):
+        title_line = lines[0].text
 
     # Output lines are the input lines verbatim: stripping never rewrites text.
     removals = tuple(LineRemoval(i, raw_lines[i], reasons[ln.line_no])

@@ -383,3 +383,13 @@ def test_standfirst_above_a_dateline_is_kept_and_the_dateline_goes():
     result = strip_boilerplate(text, CONFIG)
     assert result.clean_text.split("\n") == [standfirst, P1, P2, P3]
     assert _reasons(result) == [(0, "outside_main_block"), (2, "dateline")]
+
+
+def test_a_headline_only_record_is_kept_whole_and_a_page_headline_becomes_the_title():
+    headline = "Europe reaches crunch point on banking union"
+    result = strip_boilerplate(headline, CONFIG)
+    assert (result.clean_text, result.removals) == (headline, ())
+    page = "\n".join(["Lindsay Lohan checks into Betty Ford Center"] + [SENTENCE_PER_LINE])
+    result = strip_boilerplate(page, CONFIG)
+    assert result.title_line == "Lindsay Lohan checks into Betty Ford Center"
+    assert [(r.line_no, r.reason) for r in result.removals] == [(0, "outside_main_block")]

@@ -1,0 +1,36 @@
+"""Event quality of the whole job (read → strip → near-dup → embed → cluster), not only the clusterer.
+
+The pure clustering golden test (test_events_golden.py) scores cluster_events on raw texts; this one runs
+the real pipeline, so a regression in any stage before clustering (e.g. stripping headlines away) shows.
+Floors sit just under what `storybeam evaluate --tasks events` measured (README, Quality)."""
+from __future__ import annotations
+
+import pytest
+
+from evaluation.metrics import clustering_report
+from pipelines.evaluate import _events_records, storybeam_events
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.golden
+EVENTS = SHARED / "eval" / "events"
+
+
+def _score(name: str, limit: int | None) -> dict:
+    path = EVENTS / name
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    records = _events_records(path, limit)
+    predicted = storybeam_events(records)
+    return clustering_report(predicted, {r["id"]: r["label"] for r in records})
+
+
+def test_ecbplus_through_the_whole_job():
+    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.937, ARI 0.899
+    assert report["b3_f1"] >= 0.93
+    assert report["ari"] >= 0.88
+
+
+def test_uci_headlines_subset_through_the_whole_job():
+    report = _score("uci_headlines.jsonl", 1000)  # measured: B3 F1 0.820, ARI 0.732, 26 clusters (18 gold)
+    assert report["b3_f1"] >= 0.80
+    assert report["ari"] >= 0.70
