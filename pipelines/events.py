@@ -211,7 +211,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append("dead letters: " + ", ".join(f"{k} x{v}" for k, v in summary["dead_letter_reasons"].items()))
     lines.append("largest events:")
     for e in summary["top_events"]:
-        lines.append(f"  [{e['article_count']:>3}] {e['headline']}  ({', '.join(e['sources'][:4])})")
+        sources = f"  ({', '.join(e['sources'][:4])}{', ...' if len(e['sources']) > 4 else ''})" if e["sources"] else ""
+        lines.append(f"  [{e['article_count']:>3}] {e['headline']}{sources}")
     return "\n".join(lines)
 
 
