@@ -157,3 +157,29 @@ def test_the_model_is_loaded_once_per_worker_not_per_bundle_or_batch(pipeline):
              | EmbedArticles(EmbeddingConfig(), model_handler=_CountingHandler()))
     assert _CountingHandler.batches >= 10
     assert _CountingHandler.loads == 1
+
+
+def test_read_articles_parquet_records_and_a_corrupt_parquet_file(tmp_path, pipeline):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({
+        "id": ["p1", "p2", None],
+        "text": [BODY_A, None, BODY_B],
+        "title": ["Pier closes", None, None],
+        "published_at": ["2026-03-02T08:00:00+01:00", None, None],
+        "url": [None, None, "https://news.example.net/bittern"],
+    }), tmp_path / "records.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really parquet")
+    with pipeline as p:
+        out = p | ReadArticles([str(tmp_path / "*.parquet")], ReadConfig())
+        rows = out["articles"] | beam.Map(lambda a: (a.article_id[:5], a.title, a.published_at, a.source))
+        assert_that(rows, equal_to([
+            ("p1", "Pier closes", datetime(2026, 3, 2, 7, tzinfo=timezone.utc), None),
+            ("sha1:", None, None, "news.example.net"),
+        ]), label="articles")
+        dead = out["dead_letters"] | beam.Map(lambda d: (d.input_file.rsplit("/", 1)[1], d.reason, d.record_no))
+        assert_that(dead, equal_to([("records.parquet", "missing_text", 2),
+                                    ("broken.parquet", "corrupt_parquet_file", 1)]), label="dead_letters")
+        counts = out["read_counts"] | beam.Map(lambda kv: (kv[0].rsplit("/", 1)[1], kv[1]))
+        assert_that(counts, equal_to([("records.parquet", 3), ("broken.parquet", 1)]), label="read_counts")
