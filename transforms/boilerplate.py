@@ -556,7 +556,7 @@ def _extend_over_sentences(lines: list[_Line], reasons: Mapping[int, str], start
     return new_start, new_end, [i for i in before + after if _is_dateline(lines[i])]
 
 
-# ------------------------------------------------------------------ phrases# ------------------------------------------------------------------ phrases# ------------------------------------------------------------------ phrases
+# ------------------------------------------------------------------ phrases
 def _phrase_reason(text: str, words: float, config: BoilerplateConfig) -> str | None:
     # The character bound keeps a huge line without words (2 MB of punctuation) from ~160 searches.
     if words > config.phrase_max_words or len(text) > config.phrase_max_words * _MAX_WORD_CHARS:
