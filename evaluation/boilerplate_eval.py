@@ -32,22 +32,16 @@ import json
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from evaluation.labelled_data import read_jsonl
 from transforms.normalization import normalize_line, normalize_text
 
 Strip = Callable[[str], str]
 
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 _WS_RE = re.compile(r"\s+")
-
-
-def read_jsonl(path: Path) -> Iterator[dict]:
-    with Path(path).open(encoding="utf-8") as handle:
-        for raw in handle:
-            if raw.strip():
-                yield json.loads(raw)
 
 
 # ---------------------------------------------------------------- shingles

@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from evaluation.labelled_data import read_jsonl
 from evaluation.metrics import clustering_report
 from transforms.event_clustering import (
     EventClusteringConfig,
@@ -36,11 +37,6 @@ from transforms.event_clustering import (
 
 TFIDF_GRID = tuple(round(0.02 + 0.02 * i, 2) for i in range(45))  # 0.02 .. 0.90
 MINILM_GRID = tuple(round(0.30 + 0.02 * i, 2) for i in range(34))  # 0.30 .. 0.96
-
-
-def load_events(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def published_at(record: dict) -> datetime | None:
@@ -144,7 +140,7 @@ def minilm_single_link(records: Sequence[dict], embeddings: np.ndarray,
 def evaluate_events(path: str | Path, config: EventClusteringConfig | None = None,
                     cache_dir: str | Path | None = None, model=None) -> dict:
     """storybeam at ``config`` (defaults) and both peers on one events JSONL."""
-    records = load_events(path)
+    records = read_jsonl(path)
     cache = Path(cache_dir) / f"{Path(path).stem}.minilm.npy" if cache_dir else None
     embeddings = embed(records, model=model, cache=cache)
     return {
@@ -158,7 +154,7 @@ def evaluate_events(path: str | Path, config: EventClusteringConfig | None = Non
 def threshold_sensitivity(path: str | Path, thresholds: Sequence[float],
                           cache_dir: str | Path | None = None) -> list[dict]:
     """storybeam at each threshold, other settings at their defaults."""
-    records = load_events(path)
+    records = read_jsonl(path)
     cache = Path(cache_dir) / f"{Path(path).stem}.minilm.npy" if cache_dir else None
     embeddings = embed(records, cache=cache)
     return [score_storybeam(records, embeddings, EventClusteringConfig(threshold=t))

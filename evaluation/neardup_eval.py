@@ -14,7 +14,6 @@ Run ``python -m evaluation.neardup_eval`` to print the comparison on the shared 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHashLSH
 
+from evaluation.labelled_data import read_jsonl
 from transforms.minhash import (
     NearDupConfig,
     band_keys,
@@ -49,11 +49,6 @@ def shared_dir() -> Path:
     """``$STORYBEAM_SHARED`` or the ``shared`` folder beside the repository."""
     env = os.environ.get("STORYBEAM_SHARED")
     return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def load_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
 
 
 def _pairs(n: int) -> int:
@@ -248,7 +243,7 @@ def compare(records: Sequence[Record], config: NearDupConfig | None = None) -> d
 def main(argv: Sequence[str] | None = None) -> int:
     shared = Path(argv[0]) if argv else shared_dir()
     for name, path in (("zyte_variants", ZYTE_VARIANTS), ("ecbplus", ECBPLUS)):
-        records = load_jsonl(shared / path)
+        records = read_jsonl(shared / path)
         print(f"== {name} ({len(records)} records)")
         for method, scores in compare(records).items():
             print(

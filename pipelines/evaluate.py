@@ -18,32 +18,22 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import apache_beam as beam
 
+from evaluation.labelled_data import read_jsonl
 from schemas.records import Article
 from transforms.article_parsing import source_from_url
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
-
-
-def _read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                rows.append(json.loads(line))
-                if limit and len(rows) >= limit:
-                    break
-    return rows
 
 
 def run_stages(articles: list[Article], through: str) -> dict[str, dict[str, Any]]:
@@ -73,7 +63,7 @@ def run_stages(articles: list[Article], through: str) -> dict[str, dict[str, Any
                 )
             _ = (rows | beam.Map(lambda kv: json.dumps({"id": kv[0], **kv[1]}))
                  | beam.io.WriteToText(f"{tmp}/rows", num_shards=1, shard_name_template=""))
-        out = {r.pop("id"): r for r in _read_jsonl(Path(f"{tmp}/rows"))}
+        out = {r.pop("id"): r for r in read_jsonl(Path(f"{tmp}/rows"))}
     for article in articles:
         out.setdefault(article.article_id, {"clean_text": "", "dup_group_id": "dead:" + article.article_id})
     return out
@@ -93,10 +83,10 @@ def _strip_by_text(rows: list[dict], text_key: str, url_key: str | None) -> Call
 def evaluate_boilerplate(eval_dir: Path, limit: int | None) -> dict[str, Any]:
     from evaluation import boilerplate_eval as be
 
-    zyte = _read_jsonl(eval_dir / "boilerplate" / "zyte_article_extraction.jsonl", limit)
-    snippets = _read_jsonl(eval_dir / "boilerplate" / "trafilatura_snippets.jsonl", limit)
+    zyte = read_jsonl(eval_dir / "boilerplate" / "zyte_article_extraction.jsonl", limit)
+    snippets = read_jsonl(eval_dir / "boilerplate" / "trafilatura_snippets.jsonl", limit)
     seeds_dir = eval_dir.parent / "seeds"
-    seed_labels = _read_jsonl(eval_dir / "seeds_boilerplate.jsonl")
+    seed_labels = read_jsonl(eval_dir / "seeds_boilerplate.jsonl")
     seed_rows = [{"text": (seeds_dir / s["file"]).read_text(encoding="utf-8")} for s in seed_labels]
     ours = {"zyte": _strip_by_text(zyte, "text", "url"), "snippets": _strip_by_text(snippets, "text", "url"),
             "seeds": _strip_by_text(seed_rows, "text", None)}
@@ -156,7 +146,7 @@ def evaluate_neardup(variants: list[dict], negatives_source: list[dict]) -> dict
 
 def _events_records(path: Path, limit: int | None) -> list[dict]:
     records = []
-    for r in _read_jsonl(path, limit):
+    for r in read_jsonl(path, limit):
         record = {"id": str(r["id"]), "text": r["text"], "label": str(r["label"])}
         if r.get("title"):
             record["title"] = r["title"]
@@ -263,13 +253,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         report["boilerplate"] = evaluate_boilerplate(args.eval_dir, args.limit)
     if "neardup" in tasks:
         report["neardup"] = {}
-        negatives = (_read_jsonl(args.eval_dir / "events" / "ecbplus_topics_1-35.jsonl", args.limit)
+        negatives = (read_jsonl(args.eval_dir / "events" / "ecbplus_topics_1-35.jsonl", args.limit)
                      if args.eval_dir.is_dir() else [])
         if args.eval_dir.is_dir():
-            variants = _read_jsonl(args.eval_dir / "neardup" / "zyte_extractor_variants.jsonl", args.limit)
+            variants = read_jsonl(args.eval_dir / "neardup" / "zyte_extractor_variants.jsonl", args.limit)
             report["neardup"]["Zyte variants + ECB+ negatives"] = evaluate_neardup(variants, negatives)
         for path in args.neardup_jsonl:
-            report["neardup"][path.name] = evaluate_neardup(_read_jsonl(path, args.limit), negatives)
+            report["neardup"][path.name] = evaluate_neardup(read_jsonl(path, args.limit), negatives)
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")

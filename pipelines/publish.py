@@ -159,7 +159,8 @@ def publish(output: str, staging: str, partition: str | None, manifest: dict[str
         target = _join(output, table, partition)
         _delete(list_files(target))  # nothing stale from an earlier run survives
         staged = list_files(_join(staging, table, partition))
-        FileSystems.mkdirs(target) if not FileSystems.exists(target) else None
+        if not FileSystems.exists(target):
+            FileSystems.mkdirs(target)
         FileSystems.rename(staged, [_join(target, s.rsplit("/", 1)[1]) for s in staged])
     _write_text(_join(commit, SUMMARY), json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
     _write_text(_join(commit, MANIFEST), json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")

@@ -7,7 +7,7 @@ adding a nullable column at the end is a minor (compatible) change.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 

@@ -6,7 +6,6 @@ from typing import Iterable
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas.tables import ArticleRow, EventRow
 from transforms.canonical import EventMember, build_event
 
 STAGE = "canonicalize_events"

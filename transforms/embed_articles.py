@@ -8,7 +8,6 @@ import numpy as np
 from apache_beam.metrics import Metrics
 from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, PredictionResult, RunInference
 
-from schemas.records import Article
 from transforms.embedding_model import EmbeddingConfig, SentenceTransformerHandler
 from transforms.event_clustering import embedding_input
 

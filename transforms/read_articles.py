@@ -11,7 +11,6 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas.records import Article
 from schemas.tables import DeadLetter
 from transforms.article_parsing import (
     BadRecord,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.boilerplate_eval import evaluate_snippets, evaluate_zyte, read_jsonl
+from evaluation.labelled_data import read_jsonl
+from evaluation.boilerplate_eval import evaluate_snippets, evaluate_zyte
 from transforms.boilerplate import BoilerplateConfig, strip_boilerplate
 from transforms.normalization import normalize_line, normalize_text
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.neardup_eval import ECBPLUS, ZYTE_VARIANTS, grouping_scores, load_jsonl, storybeam_run
+from evaluation.labelled_data import read_jsonl
+from evaluation.neardup_eval import ECBPLUS, ZYTE_VARIANTS, grouping_scores, storybeam_run
 from transforms.minhash import NearDupConfig
 
 pytestmark = pytest.mark.golden
@@ -30,7 +31,7 @@ def _records(relative: Path) -> list[dict]:
     path = SHARED / relative
     if not path.is_file():
         pytest.skip(f"shared evaluation data not found: {path}")
-    return load_jsonl(path)
+    return read_jsonl(path)
 
 
 @pytest.fixture(scope="module")
