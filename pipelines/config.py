@@ -98,7 +98,7 @@ def job_config(options: PipelineOptions) -> JobConfig:
                            shingle_size=o.shingle_size, max_bucket_size=o.max_bucket_size),
         embedding=_override(EmbeddingConfig(), model=o.model, max_seq_length=o.max_seq_length,
                             batch_size=o.embed_batch_size, device=o.embed_device, torch_threads=o.torch_threads),
-        events=_override(EventClusteringConfig(), threshold=o.event_threshold,
+        events=_override(EventClusteringConfig(), threshold=o.event_threshold, gap_penalty=o.event_gap_penalty,
                          max_time_gap_hours=o.max_time_gap_hours, short_threshold=o.event_short_threshold,
                          full_text_words=o.event_full_text_words),
     )

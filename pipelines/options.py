@@ -56,8 +56,12 @@ class StorybeamOptions(PipelineOptions):
         events = parser.add_argument_group("events")
         events.add_argument("--event_threshold", type=float, default=None,
                             help="Similarity an article needs to its event as a whole to join it.")
+        events.add_argument("--event_gap_penalty", type=float, default=None,
+                            help="How fast the evidence two stories need grows with the time between them: "
+                                 "threshold x (1 + penalty x ln(1 + days)) (default 0.15; 0 turns it off).")
         events.add_argument("--max_time_gap_hours", type=float, default=None,
-                            help="Stories published further apart never share an event.")
+                            help="An event's known publish times never span more than this (default 8760, "
+                                 "a year); also how long an event stays in the state of incremental runs.")
         events.add_argument("--event_short_threshold", type=float, default=None,
                             help="Threshold for headline-length texts; texts shorter than --event_full_text_words "
                                  "get a threshold between this and --event_threshold (default 0.25).")

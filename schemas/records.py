@@ -41,8 +41,10 @@ class DupInfo:
 
 @dataclass(frozen=True)
 class EventMembership:
-    """Event membership of one near-duplicate group's anchor (copies inherit it)."""
+    """Event membership of one near-duplicate group's anchor (copies inherit it).
+
+    similarity: the anchor's mean similarity to the rest of its event, 0–1 (1.0 alone)."""
 
     anchor_id: str
-    cluster_key: str
+    event_id: str
     similarity: float

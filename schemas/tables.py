@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSIONS = {"articles": "1.0", "events": "1.0", "dead_letters": "1.0"}
+SCHEMA_VERSIONS = {"articles": "1.0", "events": "1.1", "dead_letters": "1.0"}
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -60,6 +60,8 @@ EVENTS_SCHEMA = pa.schema(
         pa.field("last_published_at", _TS),
         pa.field("cohesion", pa.float32(), nullable=False),
         pa.field("languages", pa.list_(pa.field("element", pa.string())), nullable=False),
+        pa.field("key_names", pa.list_(pa.field("element", pa.string())), nullable=False),
+        pa.field("key_places", pa.list_(pa.field("element", pa.string())), nullable=False),
     ],
     metadata={"storybeam.table": "events", "storybeam.schema_version": SCHEMA_VERSIONS["events"]},
 )
@@ -130,6 +132,8 @@ class EventRow:
     last_published_at: datetime | None
     cohesion: float
     languages: list[str]
+    key_names: list[str]
+    key_places: list[str]
 
     def to_row(self) -> dict[str, Any]:
         return _row(self)

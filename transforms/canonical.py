@@ -13,7 +13,6 @@ Rules (documented in the README, relied on by downstream jobs):
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,6 +20,8 @@ from datetime import datetime, timezone
 from schemas.records import Article, DupInfo
 from schemas.tables import ArticleRow, EventRow
 from transforms.article_parsing import content_sha1
+from transforms.event_engine import event_id_for_founder
+from transforms.mentions import key_mentions, mentions
 
 SUMMARY_CHARS = 400
 HEADLINE_CHARS = 160
@@ -41,7 +42,14 @@ def _published(member: EventMember) -> datetime:
 
 def event_id_for(members: list[EventMember]) -> str:
     founder = min(members, key=lambda m: (_published(m), m.article.article_id))
-    return "evt-" + hashlib.sha1(("event\n" + founder.article.article_id).encode("utf-8")).hexdigest()[:16]
+    return event_id_for_founder(founder.article.article_id)
+
+
+def key_names_and_places(members: list[EventMember]) -> tuple[list[str], list[str]]:
+    """The names and places the event's reports share (one report per near-duplicate group)."""
+    reports = [m.article for m in members if m.dup.is_anchor] or [m.article for m in members]
+    return key_mentions([mentions(f"{a.title}\n{a.clean_text or ''}" if a.title else a.clean_text or "")
+                         for a in sorted(reports, key=lambda a: a.article_id)])
 
 
 def choose_canonical(members: list[EventMember]) -> EventMember:
@@ -78,13 +86,17 @@ def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
     return _cut(" ".join(out), limit)
 
 
-def build_event(members: list[EventMember]) -> tuple[EventRow, list[ArticleRow]]:
-    """All members of one event → its event row and its members' article rows (sorted by id)."""
+def build_event(members: list[EventMember], event_id: str | None = None) -> tuple[EventRow, list[ArticleRow]]:
+    """All members of one event → its event row and its members' article rows (sorted by id).
+
+    ``event_id``: the id the clustering gave the event (an earlier event's id when it continues
+    one); by default the founder rule of :func:`event_id_for`."""
     members = sorted(members, key=lambda m: m.article.article_id)
-    event_id = event_id_for(members)
+    event_id = event_id or event_id_for(members)
     canonical = choose_canonical(members)
     times = [m.article.published_at for m in members if m.article.published_at is not None]
     sources = sorted({m.article.source for m in members if m.article.source})
+    key_names, key_places = key_names_and_places(members)
     event = EventRow(
         event_id=event_id,
         headline=headline_of(canonical.article),
@@ -99,6 +111,8 @@ def build_event(members: list[EventMember]) -> tuple[EventRow, list[ArticleRow]]
         last_published_at=max(times) if times else None,
         cohesion=float(sum(m.event_similarity for m in members) / len(members)),
         languages=sorted({m.article.language for m in members if m.article.language}),
+        key_names=key_names,
+        key_places=key_places,
     )
     rows = [article_row(m, event_id, m is canonical) for m in members]
     return event, rows

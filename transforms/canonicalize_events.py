@@ -25,13 +25,13 @@ def _by_event(element: tuple[str, dict]) -> Iterable[tuple[str, EventMember]]:
         raise RuntimeError(f"near-duplicate anchor {anchor_id} has no event")
     (event,) = joined["events"]
     for article, dup in joined["members"]:
-        yield event.cluster_key, EventMember(article, dup, event.similarity)
+        yield event.event_id, EventMember(article, dup, event.similarity)
 
 
 class _Build(beam.DoFn):
     def process(self, element: tuple[str, Iterable[EventMember]]) -> Iterable:
-        _, members = element
-        event, rows = build_event(list(members))
+        event_id, members = element
+        event, rows = build_event(list(members), event_id)
         Metrics.counter(STAGE, "events").inc()
         Metrics.distribution(STAGE, "event_size").update(event.article_count)
         yield event

@@ -34,7 +34,7 @@ def test_evaluate_scores_own_jsonl_and_writes_json_and_markdown(tmp_path):
     report = json.loads((out / "evaluation.json").read_text())
     ours = report["events"]["events.jsonl"]["storybeam (whole job, defaults)"]
     assert (ours["b3_f1"], ours["ari"], ours["n_clusters"], ours["n_gold_clusters"]) == (1.0, 1.0, 7, 7)
-    assert {"tfidf_average_link (oracle threshold)", "minilm_single_link (oracle threshold)"} <= set(
+    assert {"tfidf_average_link (oracle threshold)", "minilm_average_link (oracle threshold)"} <= set(
         report["events"]["events.jsonl"])
     copies = report["neardup"]["copies.jsonl"]["storybeam"]
     assert (copies["pair_f1"], copies["false_merges"]) == (1.0, 0)

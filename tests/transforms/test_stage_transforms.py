@@ -183,3 +183,30 @@ def test_read_articles_parquet_records_and_a_corrupt_parquet_file(tmp_path, pipe
                                     ("broken.parquet", "corrupt_parquet_file", 1)]), label="dead_letters")
         counts = out["read_counts"] | beam.Map(lambda kv: (kv[0].rsplit("/", 1)[1], kv[1]))
         assert_that(counts, equal_to([("records.parquet", 3), ("broken.parquet", 1)]), label="read_counts")
+
+
+def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline):
+    # 24 reports of two stories over 4 days, in blocks of 5: the keyed Beam stage gives exactly the
+    # assignments (ids and similarities) of the one-process engine, and each story is one event.
+    from datetime import timedelta
+
+    from transforms.cluster_events import ClusterEvents
+    from transforms.event_clustering import EventClusteringConfig, EventDoc, cluster_events
+
+    bodies = [BODY_A, BODY_B]
+    t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    articles = [_article(f"a{k:02d}", bodies[k % 2] + f" Update {k // 2}.", published_at=t0 + timedelta(hours=4 * k))
+                for k in range(24)]
+    config = EventClusteringConfig(block_docs=5)
+    expected = cluster_events([EventDoc(a.article_id, fake_embedding(a.clean_text), a.title, a.clean_text,
+                                        a.published_at) for a in articles], config)
+    with pipeline as p:
+        anchors = p | "A" >> beam.Create(articles)
+        embeddings = p | "E" >> beam.Create([(a.article_id, fake_embedding(a.clean_text)) for a in articles])
+        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config)
+        rows = out | beam.Map(lambda kv: (kv[0], kv[1].event_id, round(kv[1].similarity, 5)))
+        assert_that(rows, equal_to([(a.article_id, a.event_id, round(a.similarity, 5)) for a in expected]))
+    by_event: dict[str, list[str]] = {}
+    for a in expected:
+        by_event.setdefault(a.event_id, []).append(a.article_id)
+    assert sorted(by_event.values()) == [[f"a{k:02d}" for k in range(0, 24, 2)], [f"a{k:02d}" for k in range(1, 24, 2)]]

@@ -150,7 +150,8 @@ GOOD = {
     "torch_threads": ["2"],
     "embed_accelerator": [GPU, "type:nvidia-l4;count:1;install-nvidia-driver:5xx"],
     "event_threshold": ["0.55", "0.6"],
-    "max_time_gap_hours": ["72", "36.5"],
+    "event_gap_penalty": ["0.15", "0"],
+    "max_time_gap_hours": ["8760", "36.5"],
     "event_short_threshold": ["0.25", ".2"],
     "event_full_text_words": ["50", "0"],
 }

@@ -1,0 +1,227 @@
+"""The state incremental runs keep between nights: explicit pyarrow schemas and row conversions.
+
+Stored under ``OUTPUT/_state/<table>/dt=DATE/`` as a full snapshot after the run for DATE; the run
+for a later date reads the latest snapshot before it (``pipelines/state_store.py``). Versioned like
+the output tables (``storybeam.schema_version`` in each file): a reader refuses a major version it
+does not know.
+
+- ``events``: one row per live event (see ``transforms/event_state.py``): the engine's summary of the
+  event (summed signal vectors, span, names) and the cumulative facts readers see in the ``events``
+  table (counts, sources, headline, span, key names and places).
+- ``recent``: the latest stories' features, the context of the next night's first block.
+- ``seen``: every article id ingested within ``max_time_gap_hours`` and the sha1 of its text, so a
+  record delivered again on a later night is counted as a repeat, not a new article.
+- ``copies``: the near-duplicate anchors of recent nights and their word-shingle hashes, so a reprint
+  on a later night is recognised as a copy of the earlier article.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from transforms.event_engine import SparseVec, Unit
+from transforms.event_features import DocFeatures, name_feature_ids
+
+STATE_SCHEMA_VERSIONS = {"events": "1.0", "recent": "1.0", "seen": "1.0", "copies": "1.0"}
+
+_TS = pa.timestamp("us", tz="UTC")
+_F32 = pa.list_(pa.field("element", pa.float32()))
+_I64 = pa.list_(pa.field("element", pa.int64()))
+_STR = pa.list_(pa.field("element", pa.string()))
+_COUNTED = pa.list_(pa.field("element", pa.struct([("name", pa.string()), ("count", pa.int32())])))
+_MENTION = pa.list_(pa.field("element", pa.struct(
+    [("surface", pa.string()), ("kind", pa.string()), ("count", pa.int32())])))
+
+
+def _meta(table: str) -> dict[str, str]:
+    return {"storybeam.table": f"_state/{table}", "storybeam.schema_version": STATE_SCHEMA_VERSIONS[table]}
+
+
+STATE_EVENTS_SCHEMA = pa.schema([
+    pa.field("event_id", pa.string(), nullable=False),
+    pa.field("founder_id", pa.string(), nullable=False),
+    pa.field("founder_published_at", _TS),
+    pa.field("representatives", pa.int32(), nullable=False),  # stories the engine clustered
+    pa.field("t_min", _TS),
+    pa.field("t_max", _TS),
+    pa.field("dense", _F32, nullable=False),
+    pa.field("sparse_ids", _I64, nullable=False),
+    pa.field("sparse_values", _F32, nullable=False),
+    pa.field("raw_dense", _F32, nullable=False),
+    pa.field("raw_sparse_ids", _I64, nullable=False),
+    pa.field("raw_sparse_values", _F32, nullable=False),
+    pa.field("names", _COUNTED, nullable=False),
+    # What readers see of the event, cumulative over every night so far.
+    pa.field("first_dt", pa.string(), nullable=False),
+    pa.field("article_count", pa.int32(), nullable=False),
+    pa.field("dup_group_count", pa.int32(), nullable=False),
+    pa.field("similarity_sum", pa.float64(), nullable=False),
+    pa.field("sources", _STR, nullable=False),
+    pa.field("languages", _STR, nullable=False),
+    pa.field("first_published_at", _TS),
+    pa.field("last_published_at", _TS),
+    pa.field("canonical_article_id", pa.string(), nullable=False),
+    pa.field("headline", pa.string(), nullable=False),
+    pa.field("summary", pa.string(), nullable=False),
+    pa.field("mentions", _MENTION, nullable=False),
+], metadata=_meta("events"))
+
+STATE_RECENT_SCHEMA = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("published_at", _TS),
+    pa.field("embedding", _F32, nullable=False),
+    pa.field("term_ids", _I64, nullable=False),
+    pa.field("term_counts", pa.list_(pa.field("element", pa.int32())), nullable=False),
+    pa.field("names", _STR, nullable=False),
+    pa.field("words", pa.int32(), nullable=False),
+], metadata=_meta("recent"))
+
+STATE_SEEN_SCHEMA = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("text_sha1", pa.string(), nullable=False),
+    pa.field("dt", pa.string(), nullable=False),
+], metadata=_meta("seen"))
+
+STATE_COPIES_SCHEMA = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("dup_group_id", pa.string(), nullable=False),
+    pa.field("event_id", pa.string(), nullable=False),
+    pa.field("published_at", _TS),
+    pa.field("shingles", pa.list_(pa.field("element", pa.uint64())), nullable=False),
+    pa.field("dt", pa.string(), nullable=False),
+], metadata=_meta("copies"))
+
+STATE_SCHEMAS: dict[str, pa.Schema] = {
+    "events": STATE_EVENTS_SCHEMA,
+    "recent": STATE_RECENT_SCHEMA,
+    "seen": STATE_SEEN_SCHEMA,
+    "copies": STATE_COPIES_SCHEMA,
+}
+
+
+# --- conversions ---------------------------------------------------------------------------------
+
+def _time(hours: float) -> datetime | None:
+    return datetime.fromtimestamp(hours * 3600.0, tz=timezone.utc) if math.isfinite(hours) else None
+
+
+def _hours(moment: datetime | None) -> float:
+    return moment.timestamp() / 3600.0 if moment is not None else math.nan
+
+
+def recent_row(doc: DocFeatures) -> dict[str, Any]:
+    return {
+        "article_id": doc.article_id,
+        "published_at": _time(doc.hours),
+        "embedding": doc.embedding.astype(np.float32).tolist(),
+        "term_ids": doc.term_ids.tolist(),
+        "term_counts": doc.term_counts.tolist(),
+        "names": list(doc.names),
+        "words": int(doc.words),
+    }
+
+
+def recent_doc(row: dict[str, Any]) -> DocFeatures:
+    names = tuple(row["names"])
+    return DocFeatures(
+        article_id=row["article_id"],
+        hours=_hours(row["published_at"]),
+        embedding=np.asarray(row["embedding"], dtype=np.float32),
+        term_ids=np.asarray(row["term_ids"], dtype=np.int64),
+        term_counts=np.asarray(row["term_counts"], dtype=np.int32),
+        names=names,
+        name_ids=name_feature_ids(names),
+        words=int(row["words"]),
+    )
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What readers see of an event, cumulative over every night so far (a state row's tail)."""
+
+    first_dt: str
+    article_count: int
+    dup_group_count: int
+    similarity_sum: float
+    sources: tuple[str, ...]
+    languages: tuple[str, ...]
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    canonical_article_id: str
+    headline: str
+    summary: str
+    mentions: tuple[tuple[str, str, int], ...]  # (surface, kind, members mentioning it)
+
+
+def event_row(unit: Unit, facts: EventFacts) -> dict[str, Any]:
+    """A state row of an event the engine keeps (``unit.event_id`` set) and its reader facts."""
+    assert unit.event_id is not None, "only events with their final id are kept"
+    return {
+        "event_id": unit.event_id,
+        "founder_id": unit.founder[1],
+        "founder_published_at": _time(unit.founder[0]),
+        "representatives": int(unit.size),
+        "t_min": _time(unit.t_min),
+        "t_max": _time(unit.t_max),
+        "dense": unit.dense.astype(np.float32).tolist(),
+        "sparse_ids": unit.sparse.ids.tolist(),
+        "sparse_values": unit.sparse.values.astype(np.float32).tolist(),
+        "raw_dense": unit.raw_dense.astype(np.float32).tolist(),
+        "raw_sparse_ids": unit.raw_sparse.ids.tolist(),
+        "raw_sparse_values": unit.raw_sparse.values.astype(np.float32).tolist(),
+        "names": [{"name": n, "count": int(c)} for n, c in sorted(unit.names.items())],
+        "first_dt": facts.first_dt,
+        "article_count": facts.article_count,
+        "dup_group_count": facts.dup_group_count,
+        "similarity_sum": float(facts.similarity_sum),
+        "sources": list(facts.sources),
+        "languages": list(facts.languages),
+        "first_published_at": facts.first_published_at,
+        "last_published_at": facts.last_published_at,
+        "canonical_article_id": facts.canonical_article_id,
+        "headline": facts.headline,
+        "summary": facts.summary,
+        "mentions": [{"surface": s, "kind": k, "count": int(c)} for s, k, c in facts.mentions],
+    }
+
+
+def event_unit(row: dict[str, Any]) -> Unit:
+    founder_hours = _hours(row["founder_published_at"])
+    return Unit(
+        key=row["event_id"],
+        size=int(row["representatives"]),
+        dense=np.asarray(row["dense"], dtype=np.float64),
+        sparse=SparseVec(np.asarray(row["sparse_ids"], dtype=np.int64),
+                         np.asarray(row["sparse_values"], dtype=np.float64)),
+        raw_dense=np.asarray(row["raw_dense"], dtype=np.float64),
+        raw_sparse=SparseVec(np.asarray(row["raw_sparse_ids"], dtype=np.int64),
+                             np.asarray(row["raw_sparse_values"], dtype=np.float64)),
+        t_min=_hours(row["t_min"]),
+        t_max=_hours(row["t_max"]),
+        founder=(founder_hours if math.isfinite(founder_hours) else math.inf, row["founder_id"]),
+        names=Counter({n["name"]: int(n["count"]) for n in row["names"]}),
+        event_id=row["event_id"],
+    )
+
+
+def event_facts(row: dict[str, Any]) -> EventFacts:
+    return EventFacts(
+        first_dt=row["first_dt"],
+        article_count=int(row["article_count"]),
+        dup_group_count=int(row["dup_group_count"]),
+        similarity_sum=float(row["similarity_sum"]),
+        sources=tuple(row["sources"]),
+        languages=tuple(row["languages"]),
+        first_published_at=row["first_published_at"],
+        last_published_at=row["last_published_at"],
+        canonical_article_id=row["canonical_article_id"],
+        headline=row["headline"],
+        summary=row["summary"],
+        mentions=tuple((m["surface"], m["kind"], int(m["count"])) for m in row["mentions"]),
+    )
