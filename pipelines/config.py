@@ -12,6 +12,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipelines.options import ConfigError, StorybeamOptions
 from transforms.article_parsing import ReadConfig
 from transforms.boilerplate import BoilerplateConfig
+from transforms.describe_articles import DescribeConfig
 from transforms.embedding_model import EmbeddingConfig
 from transforms.event_clustering import EventClusteringConfig
 from transforms.minhash import NearDupConfig
@@ -29,6 +30,7 @@ class JobConfig:
     embed_accelerator: str | None = None
     read: ReadConfig = field(default_factory=ReadConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    page_metadata: DescribeConfig = field(default_factory=DescribeConfig)
     near_dup: NearDupConfig = field(default_factory=NearDupConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     events: EventClusteringConfig = field(default_factory=EventClusteringConfig)
@@ -94,6 +96,7 @@ def job_config(options: PipelineOptions) -> JobConfig:
         embed_accelerator=o.embed_accelerator,
         read=_override(ReadConfig(reference_time=reference), max_article_chars=o.max_article_chars),
         boilerplate=BoilerplateConfig(),
+        page_metadata=DescribeConfig(reference_time=reference),
         near_dup=_override(NearDupConfig(), threshold=o.dedup_threshold, num_perm=o.num_perm,
                            shingle_size=o.shingle_size, max_bucket_size=o.max_bucket_size),
         embedding=_override(EmbeddingConfig(), model=o.model, max_seq_length=o.max_seq_length,

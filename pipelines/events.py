@@ -24,6 +24,7 @@ from pipelines.options import ConfigError, unknown_options
 from pipelines.storage_errors import storage_problem
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
+from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
 from transforms.embed_articles import EmbedArticles
 from transforms.embedding_model import check_model
@@ -42,7 +43,7 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
     normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
     stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
-    clean = stripped["articles"]
+    clean = stripped["articles"] | "DescribeArticles" >> DescribeArticles(config.page_metadata)
     dups = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
     embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
         config.embedding, model_handler, config.embed_accelerator)
