@@ -24,13 +24,16 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from transforms.bylines import parse_dateline
 from transforms.headlines import _SEPARATOR, _SECTION_WORDS, _WEB_ADDRESS, is_headline_like, words
 
 METHODS = ("folder", "page_title", "self_reference", "copyright", "reporter", "wire_credit")
 NAME_MAX_WORDS = 6
+TITLE_LINE_MAX_WORDS = 40
 _EDGE_LINES = 3
 
-_NAME = r"(?P<name>(?:The\s)?[A-Z][\w&'.-]*(?:\s(?:of\s|and\s|&\s|on\s)?[A-Z][\w&'.-]*){0,5})"
+_NAME_WORD = r"[A-Z][\w&'-]*(?:\.[\w&'-]+)*"
+_NAME = rf"(?P<name>(?:The\s)?{_NAME_WORD}(?:\s(?:of\s|and\s|&\s|on\s)?{_NAME_WORD}){{0,5}})"
 _SELF_REFERENCE = (
     re.compile(rf"\b(?:updates|offers|news|e-?mails?|newsletters?|alerts|stories)\s+from\s+(?:the\s)?{_NAME}"),
     re.compile(rf"\bfollow\s+(?:the\s)?{_NAME}\s+on\s+(?:facebook|twitter|instagram|x|linkedin|youtube|threads)\b",
@@ -71,9 +74,12 @@ def outlet_from_folder(input_file: str | None) -> str | None:
 
 def outlet_from_title_line(line: str) -> str | None:
     """The site named at the end (or start) of a page-title line ("headline | Section - Site")."""
-    parts = _SEPARATOR.split(" ".join(line.split()))
+    line = " ".join(line.split())
+    parts = _SEPARATOR.split(line)
     segments = parts[0::2]
-    if len(segments) < 2:
+    # A paragraph ("WASHINGTON (Reuters) - U.S. President Donald Trump said ...") is not a page title.
+    if len(segments) < 2 or len(line.split()) > TITLE_LINE_MAX_WORDS or parse_dateline(line) \
+            or line.endswith((".", "!", "?")):
         return None
     for headline, site in ((segments[0], segments[-1]), (segments[-1], segments[0])):
         site = _trim(site)

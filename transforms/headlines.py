@@ -66,14 +66,19 @@ def _is_name_word(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit() or word.lower() in _CONNECTORS
 
 
+_NOT_DISTINCTIVE = frozenset({"www", "com", "net", "org", "news", "the", "daily", "times", "post"})
+
+
 def _host_words(source: str | None) -> set[str]:
-    """The distinctive words of a source name or web host ("ksla.com" -> {"ksla"})."""
+    """The distinctive words of a source name or web host ("ksla.com" -> {"ksla"},
+    "The Harbor Ledger" -> {"harbor", "ledger", "harborledger"})."""
     if not source:
         return set()
-    out = set()
-    for word in re.split(r"[\W_]+", source.lower()):
-        if len(word) >= 3 and word not in _CONNECTORS and word not in {"www", "com", "net", "org", "news"}:
-            out.add(word)
+    parts = [w for w in re.split(r"[\W_]+", source.lower()) if w]
+    out = {w for w in parts if len(w) >= 3 and w not in _CONNECTORS and w not in _NOT_DISTINCTIVE}
+    joined = "".join(w for w in parts if w not in {"www", "com", "net", "org", "the"})
+    if len(joined) >= 5:
+        out.add(joined)
     return out
 
 
@@ -84,7 +89,9 @@ def _is_site_segment(segment: str, source_words: set[str]) -> bool:
     if _WEB_ADDRESS.search(segment):
         return True
     lower = [w.lower() for w in seg_words]
-    if source_words and any(w in source_words for w in lower):
+    compact = "".join(lower)
+    if source_words and (any(w in source_words for w in lower) or any(
+            len(w) >= 5 and w in compact for w in source_words)):
         return True
     if len(seg_words) <= 6 and lower[-1] in _SECTION_WORDS:
         return True
