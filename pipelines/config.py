@@ -27,6 +27,7 @@ class JobConfig:
     date: str | None = None
     output_shards: int = 1
     min_words: int = 3
+    progress_seconds: float = 5.0
     embed_accelerator: str | None = None
     read: ReadConfig = field(default_factory=ReadConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
@@ -51,6 +52,8 @@ class JobConfig:
             raise ConfigError("--output_shards must be at least 1")
         if self.min_words < 1:
             raise ConfigError("--min_words must be at least 1")
+        if self.progress_seconds < 0:
+            raise ConfigError("--progress_seconds must be 0 (off) or more")
 
     @property
     def partition(self) -> str | None:
@@ -93,6 +96,7 @@ def job_config(options: PipelineOptions) -> JobConfig:
         date=o.date,
         output_shards=o.output_shards or 1,
         min_words=o.min_words if o.min_words is not None else 3,
+        progress_seconds=o.progress_seconds if o.progress_seconds is not None else 5.0,
         embed_accelerator=o.embed_accelerator,
         read=_override(ReadConfig(reference_time=reference), max_article_chars=o.max_article_chars),
         boilerplate=BoilerplateConfig(),
