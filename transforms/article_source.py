@@ -44,6 +44,7 @@ _SELF_REFERENCE_MAX_WORDS = 30
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)", re.IGNORECASE)
 _COPYRIGHT_LEAD = re.compile(r"^(?:\s|©|\(c\)|copyright\b|ⓒ|\d{4}(?:\s*-\s*\d{4})?|,|by\b)+", re.IGNORECASE)
 _COPYRIGHT_END = re.compile(r"\.\s|\.$|\||,|\s-\s|\ball rights\b|\(|;", re.IGNORECASE)
+_TRAILING_YEARS = re.compile(r"(?:[\s,]+(?:19|20)\d{2}(?:\s*-\s*(?:19|20)\d{2})?)+$")
 _COMPANY = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|plc|gmbh|pty|corp|corporation|co|s\.a|ag)\.?)+$",
                       re.IGNORECASE)
 _REPORTER = re.compile(rf"{_NAME}'s\s+(?:[A-Z][\w'.-]*\s){{1,4}}?[A-Z][\w'.-]*,?\s+(?:reporting|reported)\s+from\b")
@@ -81,10 +82,12 @@ def outlet_from_title_line(line: str) -> str | None:
     if len(segments) < 2 or len(line.split()) > TITLE_LINE_MAX_WORDS or parse_dateline(line) \
             or line.endswith((".", "!", "?")):
         return None
-    for headline, site in ((segments[0], segments[-1]), (segments[-1], segments[0])):
+    for headline, site, leading in ((segments[0], segments[-1], False), (segments[-1], segments[0], True)):
         site = _trim(site)
         if not is_headline_like(headline) or len(words(headline)) <= len(words(site)):
             continue
+        if leading and not (_WEB_ADDRESS.search(site) or all(w.isupper() for w in words(site))):
+            continue  # "Milan Design Week 2018 | headline": a leading segment is a site only if it is a brand
         if words(site) and words(site)[-1].lower() in _SECTION_WORDS:
             continue  # "Local News": a section, not a site
         if _is_name(site) or (_WEB_ADDRESS.fullmatch(site) is not None):
@@ -100,7 +103,7 @@ def outlet_from_copyright(line: str) -> str | None:
         return None  # "(c) Reuters" under a photo is a picture credit, not the page's owner
     rest = _COPYRIGHT_LEAD.sub("", line)
     cut = _COPYRIGHT_END.search(rest)
-    name = _trim(_COMPANY.sub("", _trim(rest[: cut.start()] if cut else rest)))
+    name = _trim(_COMPANY.sub("", _TRAILING_YEARS.sub("", _trim(rest[: cut.start()] if cut else rest))))
     return name if _is_name(name) else None
 
 

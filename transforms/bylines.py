@@ -40,6 +40,7 @@ _ROLE_WORDS = frozenset(
     "contributors columnist producer analyst journalist bureau chief desk senior associated special "
     "political economics diplomatic investigations investigative affairs team photographer photographers "
     "video digital news agency agencies".split())
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{1,3}|Ph\.?D|M\.?D|Jr|Sr|I{2,3}|IV)\.?$")
 _PARTICLES = frozenset("de da del della di van von der den la le du dos das al el bin ibn ben mac st.".split())
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'.-]*|[A-Z]\.|Mc[A-Z]\w*|O'[A-Z]\w*)$", re.UNICODE)
 
@@ -68,6 +69,8 @@ def _clean_name(name: str) -> str | None:
         return None
     if all(t.lower().strip(".,") in _ROLE_WORDS for t in tokens):
         return None  # "Staff Writer"
+    if len(tokens) == 1 and (_CREDENTIAL.match(tokens[0]) or "." in tokens[0].strip(".")):
+        return None  # "MS", "RD" after a name; "Cleveland.com"
     if not all(_NAME_WORD.match(t) or t.lower() in _PARTICLES for t in tokens):
         return None
     if not _NAME_WORD.match(tokens[0]):

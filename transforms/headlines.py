@@ -13,9 +13,10 @@ Rules (general, none written for one site):
   * a segment that names the article's known source (its words or its web host);
   * a section label: a short segment ending in a section word (``Local News``, ``Russia-Ukraine war
     News``, ``Sports``, ``Weather``, ``Opinion``);
-  * a name: every word capitalised, upper-case, a number or a connector (``The Independent``,
-    ``KSLA News 12 Shreveport, Louisiana News Weather & Sports``, ``CBS 58``, ``FOX5 Vegas``), at most
-    ``NAME_MAX_WORDS`` words, and not the longest segment of the title.
+  * a name after the headline: every word capitalised, upper-case, a number or a connector (``The
+    Independent``, ``KSLA News 12 Shreveport, Louisiana News Weather & Sports``, ``FOX5 Vegas``), at most
+    ``NAME_MAX_WORDS`` words, not the longest segment, not opening with "And", "But", "How", ...;
+  * a name before the headline: only a short upper-case brand or call sign (``CBS 58``, ``WKYC 3``).
 
   A leading editorial label (``UPDATE:``, ``BREAKING:``, ``WATCH:``) goes too. What is left must still
   read as a headline (:func:`is_headline_like`), else the title is unusable (``en``, a lone site name).
@@ -51,6 +52,8 @@ _SECTION_WORDS = frozenset(
     "regional community crime education environment arts music".split())
 # Lower-case words that may sit inside a name ("News, Weather and Sports", "Times of India").
 _CONNECTORS = frozenset("and & of the on in at for a an de la le el du des der die das van von y e".split())
+# A segment opening with one of these continues the headline's sentence; a site name never does.
+_CLAUSE_OPENERS = frozenset("and but or so as with to after before while how why what who when where than".split())
 _LEADING_LABEL = re.compile(
     r"^(?:update|updated|updates|breaking|breaking news|watch|video|photos|photo|gallery|live|exclusive|"
     r"opinion|analysis|editorial|listen|podcast|just in)\s*(?::|-)\s+", re.IGNORECASE)
@@ -82,10 +85,12 @@ def _host_words(source: str | None) -> set[str]:
     return out
 
 
-def _is_site_segment(segment: str, source_words: set[str]) -> bool:
+def _is_site_segment(segment: str, source_words: set[str], leading: bool = False) -> bool:
     seg_words = words(segment)
     if not seg_words:
         return True
+    if seg_words[0].lower() in _CLAUSE_OPENERS:
+        return False  # "... Are Here - And They're Not Great": the headline goes on
     if _WEB_ADDRESS.search(segment):
         return True
     lower = [w.lower() for w in seg_words]
@@ -95,6 +100,10 @@ def _is_site_segment(segment: str, source_words: set[str]) -> bool:
         return True
     if len(seg_words) <= 6 and lower[-1] in _SECTION_WORDS:
         return True
+    if leading:
+        # Before the headline only a call sign or a short upper-case brand ("CBS 58", "WKYC 3") counts as a
+        # name: "Take C.A.R.E. - comwrap auf der DMEXCO" or "Milan Design Week 2018 | ..." start headlines.
+        return len(seg_words) <= 3 and all(w.isupper() or any(ch.isdigit() for ch in w) for w in seg_words)
     return len(seg_words) <= NAME_MAX_WORDS and all(_is_name_word(w) for w in seg_words)
 
 
@@ -112,7 +121,7 @@ def clean_title(title: str | None, source: str | None = None) -> str | None:
         # Trailing segments first (the common "headline - Site" form), then leading ones ("Site - headline").
         while end - 1 > start and end - 1 != longest and _is_site_segment(segments[end - 1], source_words):
             end -= 1
-        while start < end - 1 and start != longest and _is_site_segment(segments[start], source_words):
+        while start < end - 1 and start != longest and _is_site_segment(segments[start], source_words, leading=True):
             start += 1
         kept = [segments[start]]
         for i in range(start + 1, end):
@@ -129,7 +138,7 @@ def is_headline_like(text: str, min_words: int = HEADLINE_MIN_WORDS) -> bool:
     if not min_words <= len(found) <= HEADLINE_MAX_WORDS:
         return False
     letters = sum(ch.isalpha() for ch in text)
-    if letters < 0.6 * len(text.replace(" ", "")):
+    if letters < 0.5 * len(text.replace(" ", "")):
         return False
     if text.endswith((":", ",", ";")) or text.endswith("...") and len(found) < 6:
         return False
