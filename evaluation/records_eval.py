@@ -39,10 +39,15 @@ def headline_title_share(output: str | Path) -> dict[str, Any]:
     member; read from the job's published tables under ``output``."""
     titles: dict[str, set[str]] = {}
     raw_titled: set[str] = set()
+    n_titles = n_changed = n_unusable = 0
     for a in _read(output, "articles"):
         if a.get("title"):
             raw_titled.add(a["event_id"])
+            n_titles += 1
         cleaned = clean_title(a.get("title"), a.get("source"))
+        if a.get("title"):
+            n_unusable += cleaned is None
+            n_changed += cleaned is not None and cleaned != " ".join(a["title"].split())
         if cleaned:
             titles.setdefault(a["event_id"], set()).add(cleaned[:160])
     events = _read(output, "events")
@@ -57,6 +62,9 @@ def headline_title_share(output: str | Path) -> dict[str, Any]:
         "events_with_a_usable_title": len(titled),
         "headline_is_a_member_title": len(hits),
         "share": round(len(hits) / len(titled), 4) if titled else None,
+        "member_titles": n_titles,
+        "titles_cleaned": n_changed,
+        "titles_unusable": n_unusable,
         "misses": misses[:20],
     }
 

@@ -25,7 +25,7 @@ import re
 from pathlib import PurePosixPath
 
 from transforms.bylines import parse_dateline
-from transforms.headlines import _SEPARATOR, _SECTION_WORDS, _WEB_ADDRESS, is_headline_like, words
+from transforms.headlines import SEPARATOR, SECTION_WORDS, WEB_ADDRESS, is_headline_like, words
 
 METHODS = ("folder", "page_title", "self_reference", "copyright", "reporter", "wire_credit")
 NAME_MAX_WORDS = 6
@@ -76,7 +76,7 @@ def outlet_from_folder(input_file: str | None) -> str | None:
 def outlet_from_title_line(line: str) -> str | None:
     """The site named at the end (or start) of a page-title line ("headline | Section - Site")."""
     line = " ".join(line.split())
-    parts = _SEPARATOR.split(line)
+    parts = SEPARATOR.split(line)
     segments = parts[0::2]
     # A paragraph ("WASHINGTON (Reuters) - U.S. President Donald Trump said ...") is not a page title.
     if len(segments) < 2 or len(line.split()) > TITLE_LINE_MAX_WORDS or parse_dateline(line) \
@@ -86,11 +86,11 @@ def outlet_from_title_line(line: str) -> str | None:
         site = _trim(site)
         if not is_headline_like(headline) or len(words(headline)) <= len(words(site)):
             continue
-        if leading and not (_WEB_ADDRESS.search(site) or all(w.isupper() for w in words(site))):
+        if leading and not (WEB_ADDRESS.search(site) or all(w.isupper() for w in words(site))):
             continue  # "Milan Design Week 2018 | headline": a leading segment is a site only if it is a brand
-        if words(site) and words(site)[-1].lower() in _SECTION_WORDS:
+        if words(site) and words(site)[-1].lower() in SECTION_WORDS:
             continue  # "Local News": a section, not a site
-        if _is_name(site) or (_WEB_ADDRESS.fullmatch(site) is not None):
+        if _is_name(site) or (WEB_ADDRESS.fullmatch(site) is not None):
             return site
     return None
 

@@ -40,12 +40,12 @@ HEADLINE_MAX_WORDS = 40
 NAME_MAX_WORDS = 12
 _HEADER_LOOKBACK = 3
 
-_SEPARATOR = re.compile(r"\s+(\||-|::|»|·|/)\s+")
+SEPARATOR = re.compile(r"\s+(\||-|::|»|·|/)\s+")
 _WORD = re.compile(r"[^\W_]+(?:['.-][^\W_]+)*", re.UNICODE)
-_WEB_ADDRESS = re.compile(r"\b[\w-]+\.(?:com|net|org|co|tv|us|uk|ca|au|in|info|news|de|fr|es|it|ie|nz|example)\b",
+WEB_ADDRESS = re.compile(r"\b[\w-]+\.(?:com|net|org|co|tv|us|uk|ca|au|in|info|news|de|fr|es|it|ie|nz|example)\b",
                           re.IGNORECASE)
 # Words that end a section label or a site tagline ("Local News", "News, Weather & Sports").
-_SECTION_WORDS = frozenset(
+SECTION_WORDS = frozenset(
     "news sports sport weather business politics opinion opinions world entertainment lifestyle health "
     "technology tech science culture travel money markets economy local national international breaking "
     "video videos live blog blogs analysis features feature editorial editorials commentary region "
@@ -91,14 +91,14 @@ def _is_site_segment(segment: str, source_words: set[str], leading: bool = False
         return True
     if seg_words[0].lower() in _CLAUSE_OPENERS:
         return False  # "... Are Here - And They're Not Great": the headline goes on
-    if _WEB_ADDRESS.search(segment):
+    if WEB_ADDRESS.search(segment):
         return True
     lower = [w.lower() for w in seg_words]
     compact = "".join(lower)
     if source_words and (any(w in source_words for w in lower) or any(
             len(w) >= 5 and w in compact for w in source_words)):
         return True
-    if len(seg_words) <= 6 and lower[-1] in _SECTION_WORDS:
+    if len(seg_words) <= 6 and lower[-1] in SECTION_WORDS:
         return True
     if leading:
         # Before the headline only a call sign or a short upper-case brand ("CBS 58", "WKYC 3") counts as a
@@ -112,7 +112,7 @@ def clean_title(title: str | None, source: str | None = None) -> str | None:
     if not title:
         return None
     text = " ".join(title.split())
-    parts = _SEPARATOR.split(text)
+    parts = SEPARATOR.split(text)
     segments, separators = parts[0::2], parts[1::2]
     if len(segments) > 1:
         source_words = _host_words(source)
@@ -150,7 +150,7 @@ def is_headline_like(text: str, min_words: int = HEADLINE_MIN_WORDS) -> bool:
             or is_date_line(text):
         return False
     # A bare name ("Lowland Gazette", "Sign In | Register" style furniture) is not a headline either.
-    return not (len(found) <= 4 and _WEB_ADDRESS.search(text))
+    return not (len(found) <= 4 and WEB_ADDRESS.search(text))
 
 
 def page_headline(lines: list[str], body_start: int) -> str | None:
