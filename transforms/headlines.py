@@ -22,7 +22,8 @@ Rules (general, none written for one site):
   read as a headline (:func:`is_headline_like`), else the title is unusable (``en``, a lone site name).
 - **Headline-like** (:func:`is_headline_like`): 2 (in a page header: 4) to ``HEADLINE_MAX_WORDS`` words, mostly letters, not a
   byline, dateline, credit, copyright or date line, not a label ending in ``:``, not a bare site name,
-  not two whole sentences (a notice: "We use cookies ... on our site. Accept all cookies").
+  not two clauses split by a full stop after a lower-case word (a notice: "We use cookies ... on our site.
+  Accept all cookies").
 - **Headline lines in a page** (:func:`page_headline`): for a page without a title, the top one of the
   headline-like lines right above its byline or date line (the page header), before the body (the lines
   under it are a standfirst).
@@ -58,7 +59,7 @@ _LEADING_LABEL = re.compile(
     r"^(?:update|updated|updates|breaking|breaking news|watch|video|photos|photo|gallery|live|exclusive|"
     r"opinion|analysis|editorial|listen|podcast|just in)\s*(?::|-)\s+", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)", re.IGNORECASE)
-_SENTENCE_BREAK = re.compile(r"(?<=[a-z]{2}[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
+_FULL_STOP = re.compile(r"(?P<word>[^\W\d_]+)\.\s+(?=[A-Z])")
 
 
 def words(text: str) -> list[str]:
@@ -142,15 +143,25 @@ def is_headline_like(text: str, min_words: int = HEADLINE_MIN_WORDS) -> bool:
         return False
     if text.endswith((":", ",", ";")) or text.endswith("...") and len(found) < 6:
         return False
-    # Two whole sentences are a paragraph or a notice ("We use cookies ... on our site. Accept all
-    # cookies"), not a headline; "family of U.S. Navy" is one.
-    if sum(1 for part in _SENTENCE_BREAK.split(text) if len(words(part)) >= 3) >= 2:
+    # A full stop after a lower-case word, between two clauses of three words or more, makes a notice or
+    # a paragraph ("We use cookies ... on our site. Accept all cookies"), not a headline; "Reunited? Former
+    # couple ...", "Jos. A. Bank", "Woman Problem. That's Why" and "U.S. Navy" read as headlines.
+    if _is_notice(text):
         return False
     if _COPYRIGHT.match(text) or is_byline(text) or is_credit_line(text) or is_dateline_only(text) \
             or is_date_line(text):
         return False
     # A bare name ("Lowland Gazette", "Sign In | Register" style furniture) is not a headline either.
     return not (len(found) <= 4 and WEB_ADDRESS.search(text))
+
+
+def _is_notice(text: str) -> bool:
+    for stop in _FULL_STOP.finditer(text):
+        word = stop.group("word")
+        if word.islower() and len(word) >= 4 and len(words(text[: stop.start()])) >= 2 \
+                and len(words(text[stop.end():])) >= 3:
+            return True
+    return False
 
 
 def page_headline(lines: list[str], body_start: int) -> str | None:

@@ -177,3 +177,13 @@ def test_describe_page_and_story_start():
                                   "Second paragraph of the story here."]
     quiet = describe_page(page, clean, None, None, find_source=False, find_published_at=False)
     assert (quiet.source, quiet.published_at, quiet.authors) == (None, None, ("Steve Holland", "Olena Harmash"))
+
+
+@pytest.mark.parametrize("title", [
+    "Justin Bieber And Selena Gomez Reunited? Former Couple Indulge In Some ...",
+    "Men's Wearhouse To Acquire Jos. A. Bank Clothiers",
+    "True Detective Does Have a Woman Problem. That's Partly Why People Love It.",
+    "Dick's Sporting Goods Inc. Q4 profit jumps 6.9 percent",
+])
+def test_question_marks_and_abbreviations_do_not_make_a_title_a_notice(title):
+    assert clean_title(title) == title
