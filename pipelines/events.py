@@ -44,13 +44,17 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
     normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
     stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
-    clean = stripped["articles"] | "DescribeArticles" >> DescribeArticles(config.page_metadata)
+    clean = stripped["articles"]
     dups = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
     embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
         config.embedding, model_handler, config.embed_accelerator)
     events = {"anchors": dups["representatives"], "embeddings": embeddings} | "ClusterEvents" >> ClusterEvents(
         config.events)
-    tables = {"articles": clean, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
+    # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see
+    # the input's own metadata (fed to the clusterer, page dates of follow-up reports split ECB+ events at
+    # the time-gap rule: whole-job B3 F1 0.937 -> 0.881).
+    described = clean | "DescribeArticles" >> DescribeArticles(config.page_metadata)
+    tables = {"articles": described, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
     if count_progress:
         for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, events)):
             progress.count_into(pcoll, stage)
