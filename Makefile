@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: install demo test evaluate benchmark clean
+.PHONY: install browser demo test evaluate benchmark report clean
 
 $(BIN)/storybeam: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,27 @@ $(BIN)/storybeam: pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e ".[test,eval]"
 	touch $@
 
-install: $(BIN)/storybeam
+install: $(BIN)/storybeam browser
+
+# The report's browser tests drive Debian's Chromium and chromedriver (never a browser a tool downloads).
+# As root (CI, a fresh machine) they are installed with apt-get; elsewhere a line says how, and the
+# browser tests skip (on CI, CI=true, they fail instead).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium and chromium-driver with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "make: chromium and chromium-driver are missing: run 'apt-get install chromium chromium-driver' as root" \
+	  "(the report's browser tests are skipped without them)"; fi
 
 demo: install
 	HF_HUB_OFFLINE=1 $(BIN)/storybeam run --input sample/articles.jsonl --output $(OUT)
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+report: install
+	$(BIN)/storybeam report $(OUT)
 
 evaluate: install
 	HF_HUB_OFFLINE=1 $(BIN)/storybeam evaluate --out out/eval

@@ -1,4 +1,4 @@
-"""The ``storybeam`` command: ``storybeam run ...`` and ``storybeam evaluate ...``."""
+"""The ``storybeam`` command: ``storybeam run ...``, ``storybeam evaluate ...`` and ``storybeam report ...``."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +8,7 @@ USAGE = """usage: storybeam COMMAND [options]
 commands:
   run        run the batch job: storybeam run --input GLOB [--input GLOB ...] --output DIR [options]
   evaluate   score the pipeline's stages on labelled data: storybeam evaluate [--eval_dir DIR] [--out DIR]
+  report     one offline HTML page for a run's output: storybeam report OUTPUT [--date YYYY-MM-DD ...] [--html FILE]
 
 'storybeam COMMAND --help' lists a command's options."""
 
@@ -33,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 0
         return events.main(rest)
+    if command == "report":
+        from pipelines import report
+
+        return report.main(rest)
     if command == "evaluate":
         from pipelines import evaluate
 

@@ -12,6 +12,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipelines.options import ConfigError, StorybeamOptions
 from transforms.article_parsing import ReadConfig
 from transforms.boilerplate import BoilerplateConfig
+from transforms.describe_articles import DescribeConfig
 from transforms.embedding_model import EmbeddingConfig
 from transforms.event_clustering import EventClusteringConfig
 from transforms.minhash import NearDupConfig
@@ -26,9 +27,11 @@ class JobConfig:
     date: str | None = None
     output_shards: int = 1
     min_words: int = 3
+    progress_seconds: float = 5.0
     embed_accelerator: str | None = None
     read: ReadConfig = field(default_factory=ReadConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    page_metadata: DescribeConfig = field(default_factory=DescribeConfig)
     near_dup: NearDupConfig = field(default_factory=NearDupConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     events: EventClusteringConfig = field(default_factory=EventClusteringConfig)
@@ -49,6 +52,8 @@ class JobConfig:
             raise ConfigError("--output_shards must be at least 1")
         if self.min_words < 1:
             raise ConfigError("--min_words must be at least 1")
+        if self.progress_seconds < 0:
+            raise ConfigError("--progress_seconds must be 0 (off) or more")
 
     @property
     def partition(self) -> str | None:
@@ -91,9 +96,11 @@ def job_config(options: PipelineOptions) -> JobConfig:
         date=o.date,
         output_shards=o.output_shards or 1,
         min_words=o.min_words if o.min_words is not None else 3,
+        progress_seconds=o.progress_seconds if o.progress_seconds is not None else 5.0,
         embed_accelerator=o.embed_accelerator,
         read=_override(ReadConfig(reference_time=reference), max_article_chars=o.max_article_chars),
         boilerplate=BoilerplateConfig(),
+        page_metadata=DescribeConfig(reference_time=reference),
         near_dup=_override(NearDupConfig(), threshold=o.dedup_threshold, num_perm=o.num_perm,
                            shingle_size=o.shingle_size, max_bucket_size=o.max_bucket_size),
         embedding=_override(EmbeddingConfig(), model=o.model, max_seq_length=o.max_seq_length,

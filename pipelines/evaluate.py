@@ -15,6 +15,12 @@
   (TF-IDF and MiniLM average link) at their oracle-best thresholds. Each set is also scored on its
   tuning part (in-sample: the engine's settings were chosen there) and its held-out part
   (``evaluation.events_eval.part_of``).
+- **headlines** (``--tasks headlines``): the whole job on the labelled sets that carry titles (GVA dev,
+  UCI headlines — each record's text is its headline, given as its title too — and any
+  ``--events_jsonl`` with ``title``); the share of events with a titled member whose headline is a
+  member's title (``evaluation/records_eval.py``). ECB+ has no titles.
+- **page_metadata** (``--tasks page_metadata``): the page-reading rules (source, publish time, bylines,
+  title cleaning) on the Zyte pages against the metadata their HTML declares, tune and held-out halves.
 Prints one table per task and writes ``evaluation.json`` and ``evaluation.md`` to ``--out``.
 """
 from __future__ import annotations
@@ -205,6 +211,22 @@ def evaluate_events(sets: list[tuple[str, Path]], limit: int | None, model: str 
     return report
 
 
+def _headlines(eval_dir: Path, own: list[Path], limit: int | None, model: str | None) -> dict[str, Any]:
+    """The headline measurement (evaluation/records_eval.py) on every labelled set with titles."""
+    from evaluation.records_eval import evaluate_headlines
+
+    sets: list[tuple[str, list[dict]]] = []
+    if eval_dir.is_dir():
+        sets.append(("GVA dev", _events_records(eval_dir / "events" / "gva_shootings_dev.jsonl", limit)))
+        sets.append(("UCI headlines", [dict(r, title=r["text"]) for r in
+                                       _events_records(eval_dir / "events" / "uci_headlines.jsonl", limit)]))
+    sets += [(p.name, _events_records(p, limit)) for p in own]
+    sets = [(name, [{k: v for k, v in r.items() if k != "label"} for r in records])
+            for name, records in sets if any(r.get("title") for r in records)]
+    return {name: {"storybeam (whole job, defaults)": row}
+            for name, row in evaluate_headlines(sets, model).items()}
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
@@ -242,7 +264,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N records of each set.")
     args = parser.parse_args(list(argv) if argv is not None else None)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = set(tasks) - {"events", "boilerplate", "neardup"}
+    unknown = set(tasks) - {"events", "boilerplate", "neardup", "headlines", "page_metadata"}
     if unknown:
         parser.error(f"unknown task(s): {', '.join(sorted(unknown))}")
     if not args.eval_dir.is_dir() and ("boilerplate" in tasks or not (args.events_jsonl or args.neardup_jsonl)):
@@ -268,6 +290,14 @@ def main(argv: Iterable[str] | None = None) -> int:
             report["neardup"]["Zyte variants + ECB+ negatives"] = evaluate_neardup(variants, negatives)
         for path in args.neardup_jsonl:
             report["neardup"][path.name] = evaluate_neardup(read_jsonl(path, args.limit), negatives)
+
+    if "headlines" in tasks:
+        report["headlines"] = _headlines(args.eval_dir, args.events_jsonl, args.limit, args.model)
+    if "page_metadata" in tasks and args.eval_dir.is_dir():
+        from evaluation.records_eval import evaluate_page_metadata
+
+        zyte = read_jsonl(args.eval_dir / "boilerplate" / "zyte_article_extraction.jsonl", args.limit)
+        report["page_metadata"] = {"Zyte pages": evaluate_page_metadata(zyte)}
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")

@@ -14,16 +14,17 @@ from typing import Any, Iterable
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.ml.inference.base import ModelHandler
-from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, GoogleCloudOptions, PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineState
 
-from pipelines import publish
+from pipelines import progress, publish
 from pipelines.config import JobConfig, job_config
 from pipelines.locking import output_lock
 from pipelines.options import ConfigError, unknown_options
 from pipelines.storage_errors import storage_problem
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
+from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
 from transforms.embed_articles import EmbedArticles
 from transforms.embedding_model import check_model
@@ -37,8 +38,9 @@ LOCAL_RUNNERS = (None, "DirectRunner", "FnApiRunner")
 
 
 def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
-          model_handler: ModelHandler | None = None) -> dict[str, Any]:
-    """Wire the whole job onto ``pipeline``; tables are written under ``root`` (a staging folder)."""
+          model_handler: ModelHandler | None = None, count_progress: bool = False) -> dict[str, Any]:
+    """Wire the whole job onto ``pipeline``; tables are written under ``root`` (a staging folder).
+    With ``count_progress``, side branches count articles per stage for :mod:`pipelines.progress`."""
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
     normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
     stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
@@ -48,7 +50,14 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
         config.embedding, model_handler, config.embed_accelerator)
     events = {"anchors": dups["representatives"], "embeddings": embeddings} | "ClusterEvents" >> ClusterEvents(
         config.events)
-    tables = {"articles": clean, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
+    # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see
+    # the input's own metadata (fed to the clusterer, page dates of follow-up reports split ECB+ events at
+    # the time-gap rule: whole-job B3 F1 0.937 -> 0.881).
+    described = clean | "DescribeArticles" >> DescribeArticles(config.page_metadata)
+    tables = {"articles": described, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
+    if count_progress:
+        for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, events)):
+            progress.count_into(pcoll, stage)
     dead_letters = (read["dead_letters"], stripped["dead_letters"]) | "DeadLetters" >> beam.Flatten()
     return {
         "events": tables["events"],
@@ -92,6 +101,12 @@ def _runner(options: PipelineOptions) -> Any:
 
         return FnApiRunner()
     return None
+
+
+def runs_in_this_process(options: PipelineOptions) -> bool:
+    """The in-process runner with in-process workers: where a progress board in this process sees the work."""
+    return (options.view_as(StandardOptions).runner in LOCAL_RUNNERS
+            and options.view_as(DirectOptions).direct_running_mode != "multi_processing")
 
 
 def counters(result: Any) -> dict[str, int]:
@@ -150,7 +165,8 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
         "schema_versions": publish.schema_versions(),
     }
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
-    written = build(pipeline, config, staging, model_handler)
+    show_progress = config.progress_seconds > 0 and runs_in_this_process(options) and not is_template_launch(options)
+    written = build(pipeline, config, staging, model_handler, count_progress=show_progress)
     if is_template_launch(options):
         _ = (pipeline
              | "Publish:Once" >> beam.Create([None])
@@ -158,8 +174,13 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
                                        *[beam.pvalue.AsList(files) for files in written.values()]))
         pipeline.run()
         return {"run_id": run_id, "submitted_as_template": True}
-    result = pipeline.run()
-    state = result.wait_until_finish()
+    if show_progress:
+        with progress.ProgressPrinter(progress.BOARD, config.progress_seconds):
+            result = pipeline.run()
+            state = result.wait_until_finish()
+    else:
+        result = pipeline.run()
+        state = result.wait_until_finish()
     if state not in (PipelineState.DONE, None):
         raise RuntimeError(f"pipeline ended in state {state}; nothing was published")
     return verify_and_publish(config, staging, manifest, counters(result))

@@ -28,6 +28,10 @@ class StorybeamOptions(PipelineOptions):
                         help="Articles longer than this are cut (with a note). Default 200000.")
         io.add_argument("--reference_time", default=None,
                         help="ISO time that published_at values may not be far after (default: now).")
+        io.add_argument("--progress_seconds", type=float, default=None,
+                        help="Print progress (articles read / stripped / embedded / clustered, rate, elapsed) "
+                             "to stderr every this many seconds on the in-process runner; 0 turns it off "
+                             "(default 5).")
 
         clean = parser.add_argument_group("boilerplate")
         clean.add_argument("--min_words", type=int, default=None,

@@ -10,7 +10,9 @@ class Article:
     """One article as it moves through the stages.
 
     ``text`` is the decoded input text (normalised after the Normalize stage); ``clean_text`` is set by
-    StripBoilerplate. Fields that a record did not carry are None.
+    StripBoilerplate; ``authors`` and ``dateline`` by DescribeArticles, which also fills a missing
+    ``source`` / ``published_at`` from the page and marks them inferred. Fields that a record did not
+    carry are None.
     """
 
     article_id: str
@@ -26,6 +28,11 @@ class Article:
     clean_text: str | None = None
     removal_reasons: tuple[tuple[str, int], ...] = ()
     removed_line_count: int = 0
+    # Set by DescribeArticles: what the page says about itself (transforms/page_metadata.py).
+    authors: tuple[str, ...] = ()
+    dateline: str | None = None
+    source_inferred: bool = False
+    published_at_inferred: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSIONS = {"articles": "1.0", "events": "1.1", "dead_letters": "1.0"}
+SCHEMA_VERSIONS = {"articles": "1.1", "events": "1.1", "dead_letters": "1.0"}
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -41,6 +41,11 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("event_id", pa.string(), nullable=False),
         pa.field("event_similarity", pa.float32(), nullable=False),
         pa.field("is_canonical", pa.bool_(), nullable=False),
+        # 1.1: what the page says about itself (nullable: partitions written by 1.0 lack them).
+        pa.field("authors", pa.list_(pa.field("element", pa.string()))),
+        pa.field("dateline", pa.string()),
+        pa.field("source_inferred", pa.bool_()),
+        pa.field("published_at_inferred", pa.bool_()),
     ],
     metadata={"storybeam.table": "articles", "storybeam.schema_version": SCHEMA_VERSIONS["articles"]},
 )
@@ -112,6 +117,10 @@ class ArticleRow:
     event_id: str
     event_similarity: float
     is_canonical: bool
+    authors: list[str]
+    dateline: str | None
+    source_inferred: bool
+    published_at_inferred: bool
 
     def to_row(self) -> dict[str, Any]:
         return _row(self)

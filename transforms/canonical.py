@@ -8,8 +8,14 @@ Rules (documented in the README, relied on by downstream jobs):
   next run do not change its id; only an earlier report of the same event does.
 - **canonical article**: among the event's near-duplicate representatives, the one most similar to the
   event as a whole (the clustering's similarity), ties to the earliest published, then the smallest id.
-- **headline**: the canonical article's title, else the first sentence of its text (cut at a word
-  boundary). **summary**: the canonical lead: whole sentences up to ``SUMMARY_CHARS``.
+- **headline** (:func:`choose_headline`): the best real headline among the event's members: a member's
+  title cleaned of site names and section tails (``transforms/headlines.py``) — the canonical article's
+  when it has one, else the title of the member most similar to the event (then earliest published, then
+  smallest id) —; without any usable title, a headline line found in a member's page header (same
+  order); only when no member has either, the first sentence of the canonical story. Never a byline,
+  dateline, credit or label. **summary**: the canonical story (bylines, credits, date lines and the
+  dateline taken off, ``transforms/page_metadata.py:story_lines``): whole sentences up to
+  ``SUMMARY_CHARS``.
 """
 from __future__ import annotations
 
@@ -21,7 +27,9 @@ from schemas.records import Article, DupInfo
 from schemas.tables import ArticleRow, EventRow
 from transforms.article_parsing import content_sha1
 from transforms.event_engine import event_id_for_founder
+from transforms.headlines import clean_title, page_headline
 from transforms.mentions import key_mentions, mentions
+from transforms.page_metadata import body_start, story_lines
 
 SUMMARY_CHARS = 400
 HEADLINE_CHARS = 160
@@ -68,17 +76,48 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for line in text.split("\n") for s in _SENTENCE_END.split(line) if s.strip()]
 
 
+def title_of(article: Article) -> str | None:
+    """The article's own title, cleaned (site names, section tails and labels off), or None if unusable."""
+    return clean_title(article.title, article.source)
+
+
+def page_headline_of(article: Article) -> str | None:
+    """A headline line in the article's page header (for articles without a usable title)."""
+    lines = article.text.split("\n")
+    return page_headline(lines, body_start(lines, article.clean_text or ""))
+
+
+def lead_sentence_of(article: Article) -> str | None:
+    first = sentences("\n".join(story_lines(article.clean_text or article.text)))
+    return _cut(first[0], HEADLINE_CHARS) if first else None
+
+
 def headline_of(article: Article) -> str:
-    if article.title:
-        return _cut(article.title, HEADLINE_CHARS)
-    first = sentences(article.clean_text or article.text)
-    return _cut(first[0], HEADLINE_CHARS) if first else article.article_id
+    """One article's headline: its title, else a headline line of its page, else its lead sentence."""
+    found = title_of(article) or page_headline_of(article) or lead_sentence_of(article)
+    return _cut(found, HEADLINE_CHARS) if found else article.article_id
+
+
+def choose_headline(members: list[EventMember], canonical: EventMember) -> str:
+    """The event's headline; see the module docstring."""
+    ranked = [canonical] + sorted(
+        (m for m in members if m is not canonical),
+        key=lambda m: (-round(m.event_similarity, 6), _published(m), m.article.article_id))
+    for find in (title_of, page_headline_of):
+        for member in ranked:
+            found = find(member.article)
+            if found:
+                return _cut(found, HEADLINE_CHARS)
+    lead = lead_sentence_of(canonical.article)
+    return lead or canonical.article.article_id
 
 
 def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """The lead of a story: whole sentences up to ``limit`` characters, from the story's first line on
+    (bylines, credits, date lines and the dateline are not the story)."""
     out: list[str] = []
     length = 0
-    for sentence in sentences(text):
+    for sentence in sentences("\n".join(story_lines(text))):
         if out and length + len(sentence) + 1 > limit:
             break
         out.append(sentence)
@@ -99,7 +138,7 @@ def build_event(members: list[EventMember], event_id: str | None = None) -> tupl
     key_names, key_places = key_names_and_places(members)
     event = EventRow(
         event_id=event_id,
-        headline=headline_of(canonical.article),
+        headline=choose_headline(members, canonical),
         summary=summary_of(canonical.article.clean_text or ""),
         canonical_article_id=canonical.article.article_id,
         article_ids=[m.article.article_id for m in members],
@@ -142,4 +181,8 @@ def article_row(member: EventMember, event_id: str, is_canonical: bool) -> Artic
         event_id=event_id,
         event_similarity=float(member.event_similarity),
         is_canonical=is_canonical,
+        authors=list(a.authors),
+        dateline=a.dateline,
+        source_inferred=a.source_inferred,
+        published_at_inferred=a.published_at_inferred,
     )

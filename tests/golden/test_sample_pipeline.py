@@ -50,3 +50,51 @@ def test_sources_and_counts(sample_run):
     assert summary["totals"] == {"records_read": 23, "articles": 23, "dead_letters": 0, "collapsed": 0}
     assert sum(e["article_count"] for e in tables["events"]) == 23
     assert sum(1 for r in tables["articles"] if r["is_canonical"]) == len(tables["events"])
+
+
+@pytest.fixture(scope="module")
+def sample_txt_run(tmp_path_factory):
+    """The same sample as raw .txt pages: no metadata at all, only what the pages and folders say."""
+    return run_job([str(SAMPLE / "articles" / "*" / "*.txt")], tmp_path_factory.mktemp("sample_txt") / "out")
+
+
+def _metadata() -> dict[str, dict]:
+    import csv
+
+    with (SAMPLE / "metadata.csv").open(encoding="utf-8") as f:
+        return {row["id"]: row for row in csv.DictReader(f)}
+
+
+def test_txt_pages_get_outlet_from_folder_time_and_byline_from_the_page(sample_txt_run):
+    from datetime import datetime
+
+    _, tables = sample_txt_run
+    metadata = _metadata()
+    gold = defaultdict(set)
+    for label in _labels():
+        gold[label["event"]].add(label["id"])
+    assert events_by_member(tables) == {frozenset(ids) for ids in gold.values()}
+    for row in tables["articles"]:
+        assert (row["source"], row["source_inferred"]) == (row["article_id"].split("/")[0], True)
+    # Harbor Ledger, Lowland Gazette and Riverbend Times pages state a date (and most a time); the others
+    # do not, and stay unknown. The stated calendar day is the metadata's local day (a time without a
+    # zone is read as UTC, so Riverbend's "12:05 PM" of UTC-5 comes out five hours early).
+    inferred = {r["article_id"]: r["published_at"] for r in tables["articles"] if r["published_at_inferred"]}
+    assert {i.split("/")[0] for i in inferred} == {"harbor-ledger", "lowland-gazette", "riverbend-times"}
+    assert len(inferred) == 14
+    assert all(r["published_at"] is None for r in tables["articles"] if not r["published_at_inferred"])
+    for article_id, when in inferred.items():
+        local = datetime.fromisoformat(metadata[article_id]["published_at"])
+        assert when.date() == local.date(), article_id
+        if article_id.startswith("harbor-ledger/"):
+            assert when == local, article_id
+    by_id = {r["article_id"]: r for r in tables["articles"]}
+    assert by_id["harbor-ledger/2026-03-03-brennick-plastics-fire"]["authors"] == ["Martha Quilliam"]
+    assert by_id["lowland-gazette/2026-03-12-dunmore-fabrics-fire-jobs"]["authors"] == ["Hollis Brandt"]
+    assert by_id["riverbend-times/2026-03-15-fennwick-marsh-bittern"]["authors"] == ["Mei Tanaka-Ross"]
+    assert by_id["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]["dateline"] == "VELDRA"
+    assert by_id["riverbend-times/2026-03-18-veltria-rate-cut"]["dateline"] == "Veldra"
+    assert by_id["northgate-post/2026-03-18-veltria-rate-cut-mortgages"]["authors"] == []
+    for event in tables["events"]:
+        assert event["headline"] in {by_id[i]["title"] for i in event["article_ids"]}
+        assert not event["headline"].startswith("By ")

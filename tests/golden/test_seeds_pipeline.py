@@ -97,3 +97,31 @@ def test_seed_event_stays_exactly_the_five_beside_other_events(tmp_path):
     _, tables = run_job([str(SHARED / "seeds" / "*.txt"), str(sample)], tmp_path / "out")
     seed_events = [e for e in tables["events"] if set(e["article_ids"]) & set(SEED_IDS)]
     assert [sorted(e["article_ids"]) for e in seed_events] == [SEED_IDS]
+
+
+def test_seed_event_record_reads_right(seeds_run):
+    """The event record a person reads: a real headline from the pages, the outlets the pages name, the
+    byline kept out of headline and summary (issue 12)."""
+    from transforms.headlines import clean_title
+
+    _, tables = seeds_run
+    (event,) = tables["events"]
+    real_headlines = {clean_title(normalize_line(r["title_line"])) for r in _labels() if r["title_line"]}
+    assert real_headlines == {
+        "After Putin call, Trump says Russia, Ukraine will start ceasefire talks",
+        "Ukraine-Russia war latest: Trump says ceasefire talks will begin immediately but Putin refuses to give "
+        "timeline"}
+    assert event["headline"] in real_headlines
+    assert {"Reuters", "The Independent", "Al Jazeera"} <= set(event["sources"])
+    assert event["source_count"] == len(event["sources"])
+    by_id = {r["article_id"]: r for r in tables["articles"]}
+    wire = by_id["004_56d8d89ebc648019"]
+    assert (wire["authors"], wire["dateline"], wire["source"], wire["source_inferred"]) == (
+        ["Steve Holland", "Guy Faulconbridge", "Olena Harmash"], "WASHINGTON/MOSCOW/KYIV", "Reuters", True)
+    for name in wire["authors"] + ["By ", "(Reuters)", "WASHINGTON/MOSCOW/KYIV"]:
+        assert name not in event["headline"] and name not in event["summary"]
+    assert event["summary"].startswith("U.S. President Donald Trump said on Monday") or \
+        event["canonical_article_id"] != wire["article_id"]
+    assert {(r["article_id"], r["source"]) for r in tables["articles"] if r["source_inferred"]} == {
+        ("001_c0c5ed769bde84aa", "Al Jazeera"), ("003_ec6864625216a4e9", "The Independent"),
+        ("004_56d8d89ebc648019", "Reuters")}
