@@ -44,7 +44,6 @@ _RAW: dict[str, tuple[_Widgets, _Markers]] = {
             "login_prompt": (
                 r"\b(log|sign) ?in to (comment|continue|read|reply|your account)\b",
                 r"\bplease (refresh|reload) (the|your) (page|browser)\b",
-                r"\bto be (automatically )?logged in\b",
                 r"^(log ?in|sign ?in|sign ?up|register|log ?out|sign ?out|my account|create (an )?account)$",
                 r"\balready (a subscriber|have an account)\b", r"\bforgot (your )?password\b",
             ),
@@ -53,21 +52,28 @@ _RAW: dict[str, tuple[_Widgets, _Markers]] = {
                 r"\bsubscribers? (only|exclusive)\b", r"\b(start|get) your (free )?(trial|subscription)\b",
                 r"\bsupport (independent|our) journalism\b", r"\bbecome a (member|subscriber)\b",
                 r"\bunlimited (digital )?access\b",
+                # A short line that opens with "Join" asks the reader to join something: a community, the
+                # conversation, the subscribers, a newsletter ("Join 513 other subscribers", "Join the
+                # Conversation", "Join our community").
+                r"^join\b",
             ),
             "newsletter": (
                 r"\bnewsletters?\b", r"\bsign up (for|to) (our|the|my)\b",
-                r"\bwould like to be emailed\b", r"\bdelivered (straight )?to your inbox\b",
+                r"\bdelivered (straight )?to your inbox\b",
+                # Push, browser and e-mail alerts ("Get push notifications from ...", "Receive Email
+                # Notifications?"); not "notifications to next of kin", which is news.
+                r"\b(push|e-?mail|browser|desktop) notifications\b",
                 r"\benter your e-?mail\b", r"\bemail address\b.*\b(subscribe|sign up)\b",
             ),
             "cookie_consent": (
                 r"\bcookies?\b.*\b(accept|consent|agree|policy|settings|improve|experience|use)\b",
                 r"\b(accept|agree to) (all )?cookies\b", r"\bprivacy (policy|notice|settings)\b",
                 r"\bmanage (your )?(consent|preferences|cookies)\b",
-                r"\bnotifications can be managed\b", r"\bterms (of (use|service)|and conditions)\b",
+                r"\bterms (of (use|service)|and conditions)\b",
             ),
             "error_widget": (
-                r"^error( message)?!?$", r"\ban error (has )?occurred\b", r"\btry again later\b",
-                r"\bsomething went wrong\b", r"\b(javascript|your browser) (is )?(disabled|not supported)\b",
+                r"^error( message)?!?$", r"\ban error (has )?occurred\b", r"\b(please try again|try again later)\b",
+                r"\b(javascript|your browser) (is )?(disabled|not supported)\b",
                 r"\benable javascript\b", r"\bloading\.{0,3}$",
             ),
             "comment_widget": (
@@ -75,7 +81,8 @@ _RAW: dict[str, tuple[_Widgets, _Markers]] = {
                 r"cancel reply|view comments|show comments|join the (conversation|discussion))\b.{0,30}$",
                 r"^\d+ (responses|replies|comments|thoughts) (to|on)\b",
                 r"\byour email address will not be published\b", r"\brequired fields are marked\b",
-                r"\bjoin (the )?thought-provoking conversations\b", r"^rating: \d+ votes?$", r"\bsave my name, email\b",
+                # Rating widgets: "Rating: 17 Votes", "5 from 13 votes".
+                r"^(rating:? )?(\d+(\.\d+)? (from|of|out of) )?\d[\d,]* votes?$", r"\bsave my name, email\b",
                 r"\bnotify me of (new|follow-up)\b", r"\buses akismet\b",
                 r"\bcommenting (is|are) (closed|disabled)\b", r"\bcomment data is processed\b",
             ),
@@ -125,7 +132,7 @@ _RAW: dict[str, tuple[_Widgets, _Markers]] = {
             "login_prompt": (
                 r"^(anmelden|einloggen|abmelden|ausloggen|registrieren|mein konto|login)$",
                 r"\b(melden sie sich|loggen sie sich) .{0,40}\b(an|ein)\b",
-                r"\bpasswort vergessen\b", r"\bum (zu )?kommentieren\b.*\b(anmelden|einloggen)\b",
+                r"\bpasswort vergessen\b",
             ),
             "subscription": (
                 r"^(jetzt )?abonnieren!?$", r"\bjetzt (testen|abonnieren|lesen)\b.*\b(abo|monat)\b",
@@ -396,6 +403,9 @@ def _trie_pattern(words: list[str]) -> str:
     return build(trie)
 
 
+_REASONS_CACHE_ENTRIES = 20_000
+
+
 class PhraseMatcher:
     """The first (reason, pattern) of ``widgets`` whose pattern searches true in a line: the same answer
     as trying them in order, found by searching only the patterns whose literals the line contains."""
@@ -420,6 +430,7 @@ class PhraseMatcher:
             for literal, word_start in needed:
                 (by_word if word_start else by_anywhere).setdefault(literal, set()).add(index)
         self._always = frozenset(always)
+        self._reasons: dict[str, str | None] = {}
         # Every literal found also brings the patterns of the literals it starts with (the trie finds the
         # longest one at each position).
         self._prefix_re = re.compile(_trie_pattern(sorted(by_prefix))) if by_prefix else None
@@ -435,6 +446,23 @@ class PhraseMatcher:
                 for literal in by_literal}
 
     def reason(self, text: str) -> str | None:
+        # Widget lines recur across a site's pages: answers are remembered, up to a bound.
+        if text in self._reasons:
+            return self._reasons[text]
+        found = None
+        for index in self.candidates(text):
+            reason, pattern = self.widgets[index]
+            if pattern.search(text):
+                found = reason
+                break
+        if len(self._reasons) >= _REASONS_CACHE_ENTRIES:
+            self._reasons.clear()
+        self._reasons[text] = found
+        return found
+
+    def candidates(self, text: str) -> list[int]:
+        """Indices (into ``widgets``, ascending) of the patterns that may match ``text``: every pattern that
+        does is among them."""
         low = fold_case(text)
         candidates = set(self._always)
         if self._prefix_re is not None:
@@ -448,11 +476,7 @@ class PhraseMatcher:
         for literal, indices in self._anywhere:
             if literal in low:
                 candidates.update(indices)
-        for index in sorted(candidates):
-            reason, pattern = self.widgets[index]
-            if pattern.search(text):
-                return reason
-        return None
+        return sorted(candidates)
 
 
 @functools.lru_cache(maxsize=None)
