@@ -1,6 +1,6 @@
 """Speed of the boilerplate stage's per-article work, in CPU time (the machine may be shared).
 
-    python -m evaluation.strip_speed [--eval_dir ../shared/eval] [--repeat 3] [--digest]
+    python -m evaluation.strip_speed [--eval_dir ../shared/eval] [--repeat 3] [--digest] [--benchmark_mix 3000]
 
 Per article it does what ``StripBoilerplate``'s worker does: :func:`strip_boilerplate` on the normalised
 text (with the article's title), then :func:`detect_language` on the clean text. Corpora: the 181 Zyte
@@ -35,6 +35,15 @@ def corpora(eval_dir: Path) -> dict[str, list[tuple[str, str | None]]]:
     sample = [(normalize_text(r["text"]), normalize_line(r["title"]) if r.get("title") else None)
               for r in read_jsonl(REPO / "sample" / "articles.jsonl")]
     return {"Zyte pages": zyte, "ECB+": ecb, "sample": sample}
+
+
+def benchmark_mix(eval_dir: Path, n: int) -> list[tuple[str, str | None]]:
+    """The corpus of ``benchmarks/pipeline_benchmark.py --n N`` (mostly Zyte extractor variants: near-copies
+    of 181 pages, so lines repeat far more than in a stream without copies)."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks.pipeline_benchmark import build_corpus
+
+    return [(normalize_text(r["text"]), None) for r in build_corpus(n, eval_dir)]
 
 
 def strip_one(text: str, title: str | None, config: BoilerplateConfig) -> tuple:
@@ -81,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval_dir", type=Path, default=REPO.parent / "shared" / "eval")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--digest", action="store_true")
+    parser.add_argument("--benchmark_mix", type=int, default=0, metavar="N",
+                        help="also time the N-article corpus of benchmarks/pipeline_benchmark.py (a separate row)")
     args = parser.parse_args(argv)
     config = BoilerplateConfig()
     sets = corpora(args.eval_dir)
@@ -96,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         extra = f" {digest(docs, config)} |" if args.digest else ""
         print(f"| {name} | {len(docs)} | {words:,.0f} | {seconds:.2f} | {len(docs) / seconds:,.0f} |{extra}")
     print(f"| all | {int(total_n)} | | {total_s:.2f} | {total_n / total_s:,.0f} |")
+    if args.benchmark_mix:
+        docs = benchmark_mix(args.eval_dir, args.benchmark_mix)
+        seconds = measure(docs, config, args.repeat)
+        words = sum(len(t.split()) for t, _ in docs) / len(docs)
+        print(f"| benchmark corpus (--n {args.benchmark_mix}) | {len(docs)} | {words:,.0f} | {seconds:.2f} | "
+              f"{len(docs) / seconds:,.0f} |")
     return 0
 
 

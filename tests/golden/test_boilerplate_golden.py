@@ -30,20 +30,27 @@ CONFIG = BoilerplateConfig()
 
 # Measured with `storybeam evaluate --tasks boilerplate` (README, Quality); (part, metric) -> floor.
 ZYTE_FLOORS = {
-    ("tuning", "f1"): 0.0, ("tuning", "mean_page_f1"): 0.0, ("tuning", "recall"): 0.0,
-    ("held_out", "f1"): 0.0, ("held_out", "mean_page_f1"): 0.0, ("held_out", "recall"): 0.0,
+    ("tuning", "f1"): 0.940,            # measured 0.9432 (macro P 0.9412 / R 0.9452)
+    ("tuning", "mean_page_f1"): 0.926,  # measured 0.9287
+    ("tuning", "recall"): 0.942,
+    ("held_out", "f1"): 0.933,          # measured 0.9357 (macro P 0.9076 / R 0.9655)
+    ("held_out", "mean_page_f1"): 0.923,  # measured 0.9262
+    ("held_out", "recall"): 0.962,
 }
 ZYTE_PAGES = {"tuning": 78, "held_out": 103}
-ZYTE_MIN_PAGE_F1_FLOOR = 0.0
+# The worst page of each part: a list-shaped recipe page (tuning, 0.0828); 0.3067 (held out).
+ZYTE_MIN_PAGE_F1_FLOORS = {"tuning": 0.08, "held_out": 0.30}
 SNIPPET_FLOORS = {
-    ("tuning", "keep_rate"): 0.0, ("tuning", "drop_rate"): 0.0,
-    ("held_out", "keep_rate"): 0.0, ("held_out", "drop_rate"): 0.0,
+    ("tuning", "keep_rate"): 0.846,     # measured 0.8496 of 1,443 must_include snippets
+    ("tuning", "drop_rate"): 0.828,     # measured 0.8316 of 1,259 must_exclude snippets
+    ("held_out", "keep_rate"): 0.840,   # measured 0.8439 of 1,480
+    ("held_out", "drop_rate"): 0.837,   # measured 0.8412 of 1,316
 }
 # ECB+ (772 clean news articles, one sentence per line): nearly nothing is boilerplate. What goes is the
 # headline and dateline lines heading the "ecbplus" articles and sentences repeated word for word within
 # one article; a few removed lines end like sentences (standfirsts above a headline, "..."-teasers).
-ECBPLUS_MAX_REMOVED_LINES = 810          # measured 801
-ECBPLUS_MAX_REMOVED_SENTENCES = 30       # measured 23 (lines ending in . ! ? removed as outside_main_block)
+ECBPLUS_MAX_REMOVED_LINES = 820          # measured 814 (801 before short_line_penalty 9 -> 11)
+ECBPLUS_MAX_REMOVED_SENTENCES = 28       # measured 25 (lines ending in . ! ? removed as outside_main_block; 23 before)
 
 
 def _stage(rows: list[dict], url_key: str | None = "url") -> Callable[[str], str]:
@@ -69,7 +76,7 @@ def test_zyte_word_shingle_scores_floor(zyte_parts, part):
     page_f1 = scores.pop("page_f1")
     for metric in ("f1", "mean_page_f1", "recall"):
         assert scores[metric] >= ZYTE_FLOORS[(part, metric)], (metric, scores)
-    assert min(page_f1) >= ZYTE_MIN_PAGE_F1_FLOOR, sorted(page_f1)[:5]
+    assert min(page_f1) >= ZYTE_MIN_PAGE_F1_FLOORS[part], sorted(page_f1)[:5]
 
 
 @pytest.mark.parametrize("part", ["tuning", "held_out"])

@@ -86,7 +86,7 @@ def test_storybeam_evaluate_boilerplate_and_neardup_on_the_shared_sets(tmp_path)
 LIMIT = 60
 # Measured on the first 60 records of each set (the whole sets are pinned by the other golden tests).
 LIMITED_FLOORS = {
-    ("zyte", "tuning (in-sample)"): 0.0, ("zyte", "held out"): 0.0,
-    ("snippets", "tuning (in-sample)"): 0.0, ("snippets", "held out"): 0.0,
-    ("neardup", "tuning (in-sample)"): 0.0, ("neardup", "held out"): 0.0,
+    ("zyte", "tuning (in-sample)"): 0.950, ("zyte", "held out"): 0.952,          # mean page F1 0.9533 / 0.9559
+    ("snippets", "tuning (in-sample)"): 0.888, ("snippets", "held out"): 0.895,  # drop rate 0.8916 / 0.8987
+    ("neardup", "tuning (in-sample)"): 0.99, ("neardup", "held out"): 0.99,      # pair F1 1.0 / 1.0
 }

