@@ -105,13 +105,21 @@ def shingle_scores(pairs: Iterable[tuple[str, str]], n: int = 4) -> dict:
 
 def evaluate_zyte(rows: Iterable[dict], strip: Strip) -> dict:
     """Shingle scores of ``strip`` over Zyte pages: input is the normalised raw ``text``."""
-    pairs = [(normalize_text(strip(normalize_text(row["text"]))), normalize_text(row["label"]))
-             for row in rows]
-    return shingle_scores(pairs)
+    return score_zyte(prepare_zyte_rows(rows), strip)
+
+
+def prepare_zyte_rows(rows: Iterable[dict]) -> list[tuple[str, str]]:
+    """(normalised page text, normalised gold text) per page."""
+    return [(normalize_text(row["text"]), normalize_text(row["label"])) for row in rows]
+
+
+def score_zyte(prepared: Iterable[tuple[str, str]], strip: Strip) -> dict:
+    """:func:`evaluate_zyte` on pages already through :func:`prepare_zyte_rows`."""
+    return shingle_scores((normalize_text(strip(text)), gold) for text, gold in prepared)
 
 
 def evaluate_zyte_html(rows: Iterable[dict], extract_html: Callable[[str], str]) -> dict:
-    """Shingle scores of an HTML extractor (the trafilatura peer) on the same Zyte pages."""
+    """Shingle scores of an HTML extractor (the trafilatura and jusText peers) on the same Zyte pages."""
     pairs = [(normalize_text(extract_html(row["html"]) or ""), normalize_text(row["label"]))
              for row in rows if row.get("html")]
     return shingle_scores(pairs)
@@ -128,18 +136,31 @@ def _snippets(value: object) -> list[str]:
     return [s for s in (value or []) if isinstance(s, str) and s.strip()]
 
 
+def prepare_snippet_rows(rows: Iterable[dict]) -> list[tuple[str, list[str], list[str]]]:
+    """(normalised page text, must_include, must_exclude) per page, the snippets flattened and only those
+    found in the page's visible text: a snippet absent from it (e.g. in an attribute) cannot be judged
+    on text alone and is left out of both rates (it would count as an unavoidable miss or a free drop)."""
+    prepared = []
+    for row in rows:
+        raw = _flat(row["text"])
+        must_include = [s for s in map(_flat, _snippets(row["must_include"])) if s and s in raw]
+        must_exclude = [s for s in map(_flat, _snippets(row["must_exclude"])) if s and s in raw]
+        prepared.append((normalize_text(row["text"]), must_include, must_exclude))
+    return prepared
+
+
 def evaluate_snippets(rows: Iterable[dict], strip: Strip) -> dict:
     """Share of ``must_include`` snippets kept and of ``must_exclude`` snippets dropped."""
+    return score_snippets(prepare_snippet_rows(rows), strip)
+
+
+def score_snippets(prepared: Iterable[tuple[str, list[str], list[str]]], strip: Strip) -> dict:
+    """:func:`evaluate_snippets` on pages already through :func:`prepare_snippet_rows`."""
     kept = included = dropped = excluded = 0
     page_keep: list[float] = []
     page_drop: list[float] = []
-    for row in rows:
-        clean = _flat(strip(normalize_text(row["text"])))
-        raw = _flat(row["text"])
-        # A snippet absent from the page's visible text (e.g. in an attribute) cannot be judged on
-        # text alone: it is left out of both rates (it would count as an unavoidable miss or a free drop).
-        must_include = [s for s in map(_flat, _snippets(row["must_include"])) if s and s in raw]
-        must_exclude = [s for s in map(_flat, _snippets(row["must_exclude"])) if s and s in raw]
+    for text, must_include, must_exclude in prepared:
+        clean = _flat(strip(text))
         k = sum(s in clean for s in must_include)
         d = sum(s not in clean for s in must_exclude)
         kept, included = kept + k, included + len(must_include)
@@ -207,6 +228,22 @@ def justext_strip(text: str) -> str:
     page = "<html><body>" + "".join(f"<p>{html_lib.escape(line)}</p>" for line in lines) + "</body></html>"
     stoplist_name = _JUSTEXT_STOPLISTS.get(detect_language(text) or "en", "English")
     paragraphs = justext.justext(page, justext.get_stoplist(stoplist_name))
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+def justext_html(html: str) -> str:
+    """The jusText peer at full strength: on the page HTML (its intended input), with the stoplist of the
+    language of the page's visible text (English when unsure)."""
+    import justext  # optional extra: evaluation only
+
+    from transforms.language import detect_language
+
+    if not html or not html.strip():
+        return ""
+    paragraphs = justext.justext(html, justext.get_stoplist("English"))
+    language = detect_language("\n".join(p.text for p in paragraphs))
+    if language and language != "en":
+        paragraphs = justext.justext(html, justext.get_stoplist(_JUSTEXT_STOPLISTS.get(language, "English")))
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
 
 

@@ -4,11 +4,14 @@
                        [--events_jsonl FILE ...] [--neardup_jsonl FILE ...] [--model PATH] [--limit N]
 
 - **boilerplate**: the NormalizeArticles → StripBoilerplate composites (in a Beam pipeline) on Zyte page
-  text, trafilatura snippet pages and the seeds; peers: no stripping, jusText on the text lines,
-  trafilatura on the page HTML (Zyte).
+  text, trafilatura snippet pages and the seeds; peers: no stripping, jusText on the text lines and on
+  the page HTML (Zyte), trafilatura on the page HTML (Zyte).
 - **near-duplicates**: NormalizeArticles → StripBoilerplate → DetectNearDuplicates on the Zyte extractor
   variants and, in the same run, the ECB+ articles as negatives; peers: exact hashing, MinHashLSH +
   connected components without verification.
+- Every labelled set is scored in two parts (``evaluation/splits.py``): the **tuning** part, on which
+  thresholds, weights and phrase rules may be chosen (its figures are in-sample), and the **held-out**
+  part, only ever scored. Each part is its own run of the stages. ``--limit`` cuts each file first.
 - **events**: the whole job (``pipelines.events.run`` at its defaults, real model) on ECB+ topics 1–35,
   UCI headlines, the GVA shootings dev stream and any ``--events_jsonl`` in the same shape (``id``,
   ``text``, ``label``, optional ``title``, ``published_at`` / ``timestamp_ms``, ``topic``); peers
@@ -89,25 +92,52 @@ def _strip_by_text(rows: list[dict], text_key: str, url_key: str | None) -> Call
     return lambda text: by_text[text]
 
 
-def evaluate_boilerplate(eval_dir: Path, limit: int | None) -> dict[str, Any]:
-    from evaluation import boilerplate_eval as be
+def _split_name(set_name: str, part: str) -> str:
+    from evaluation.splits import LABELS
 
-    zyte = read_jsonl(eval_dir / "boilerplate" / "zyte_article_extraction.jsonl", limit)
-    snippets = read_jsonl(eval_dir / "boilerplate" / "trafilatura_snippets.jsonl", limit)
+    return f"{set_name}: {LABELS[part]}"
+
+
+def evaluate_boilerplate(eval_dir: Path, limit: int | None) -> dict[str, Any]:
+    """Each boilerplate set in its tuning and held-out parts (each part one run of the stages), beside the
+    peers on the same pages; the seeds, on which the phrase rules were written, as one in-sample row."""
+    from evaluation import boilerplate_eval as be
+    from evaluation.splits import PARTS, split
+
+    zyte = split(read_jsonl(eval_dir / "boilerplate" / "zyte_article_extraction.jsonl", limit), "id")
+    snippets = split(read_jsonl(eval_dir / "boilerplate" / "trafilatura_snippets.jsonl", limit), "id")
     seeds_dir = eval_dir.parent / "seeds"
     seed_labels = read_jsonl(eval_dir / "seeds_boilerplate.jsonl")
     seed_rows = [{"text": (seeds_dir / s["file"]).read_text(encoding="utf-8")} for s in seed_labels]
-    ours = {"zyte": _strip_by_text(zyte, "text", "url"), "snippets": _strip_by_text(snippets, "text", "url"),
-            "seeds": _strip_by_text(seed_rows, "text", None)}
-    report: dict[str, Any] = {"zyte": {}, "snippets": {}, "seeds": {}}
-    for name, strip in (("storybeam", None), ("no stripping", be.no_strip), ("jusText (text lines)", be.justext_strip)):
-        report["zyte"][name] = be.evaluate_zyte(zyte, strip or ours["zyte"])
-        report["snippets"][name] = be.evaluate_snippets(snippets, strip or ours["snippets"])
-    report["zyte"]["trafilatura (page HTML)"] = be.evaluate_zyte_html(zyte, be.trafilatura_html)
-    seeds = be.evaluate_seeds(seeds_dir, seed_labels, ours["seeds"])
-    report["seeds"]["storybeam"] = {k: v for k, v in seeds.items() if k != "failures"} | {
-        "failures": len(seeds["failures"])}
+    report: dict[str, Any] = {}
+    for part in PARTS:
+        pages = zyte[part]
+        rows: dict[str, Any] = {"storybeam": be.evaluate_zyte(pages, _strip_by_text(pages, "text", "url"))}
+        rows["no stripping"] = be.evaluate_zyte(pages, be.no_strip)
+        rows["jusText (text lines)"] = be.evaluate_zyte(pages, be.justext_strip)
+        rows["jusText (page HTML)"] = be.evaluate_zyte_html(pages, be.justext_html)
+        rows["trafilatura (page HTML)"] = be.evaluate_zyte_html(pages, be.trafilatura_html)
+        report[_split_name("Zyte pages", part)] = rows
+    for part in PARTS:
+        pages = snippets[part]
+        report[_split_name("trafilatura snippets", part)] = {
+            "storybeam": be.evaluate_snippets(pages, _strip_by_text(pages, "text", "url")),
+            "no stripping": be.evaluate_snippets(pages, be.no_strip),
+            "jusText (text lines)": be.evaluate_snippets(pages, be.justext_strip)}
+    seeds = be.evaluate_seeds(seeds_dir, seed_labels, _strip_by_text(seed_rows, "text", None))
+    report["seeds (in-sample: the phrase rules were written on them)"] = {
+        "storybeam": {k: v for k, v in seeds.items() if k != "failures"} | {"failures": len(seeds["failures"])}}
     return report
+
+
+def neardup_parts(variants: list[dict], negatives_source: list[dict]) -> dict[str, tuple[list[dict], list[dict]]]:
+    """The tuning and held-out parts of a near-duplicate evaluation: variants by their ``label`` (all
+    copies of one original on one side), ECB+ negatives by topic (odd topics tune)."""
+    from evaluation.splits import PARTS, part_of_ecbplus_topic, part_of_key
+
+    return {part: ([r for r in variants if part_of_key(str(r["label"])) == part],
+                   [r for r in negatives_source if "topic" not in r or part_of_ecbplus_topic(r["topic"]) == part])
+            for part in PARTS}
 
 
 def evaluate_neardup(variants: list[dict], negatives_source: list[dict]) -> dict[str, Any]:
@@ -143,6 +173,7 @@ def evaluate_neardup(variants: list[dict], negatives_source: list[dict]) -> dict
         group_sizes = Counter(groups.values())
         ecb_copies = sum(1 for i, g in groups.items() if i.startswith("ecb:") and group_sizes[g] > 1)
         report[name] = {
+            "records": len(variants), "negatives": len(negatives),
             "pair_precision": scores["pair_precision"], "pair_recall": scores["pair_recall"],
             "pair_f1": scores["pair_f1"], "bcubed_f1": scores["bcubed_f1"],
             "false_merges": scores["false_merges"],
@@ -287,7 +318,9 @@ def main(argv: Iterable[str] | None = None) -> int:
                      if args.eval_dir.is_dir() else [])
         if args.eval_dir.is_dir():
             variants = read_jsonl(args.eval_dir / "neardup" / "zyte_extractor_variants.jsonl", args.limit)
-            report["neardup"]["Zyte variants + ECB+ negatives"] = evaluate_neardup(variants, negatives)
+            for part, (part_variants, part_negatives) in neardup_parts(variants, negatives).items():
+                report["neardup"][_split_name("Zyte variants + ECB+ negatives", part)] = evaluate_neardup(
+                    part_variants, part_negatives)
         for path in args.neardup_jsonl:
             report["neardup"][path.name] = evaluate_neardup(read_jsonl(path, args.limit), negatives)
 

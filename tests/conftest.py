@@ -11,15 +11,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NO_GCE_CHECK", "true")
 
+# Golden tests skip without the labelled data locally and fail in CI (CI=true): see tests/golden_policy.py.
+from tests.golden_policy import SHARED, pytest_runtest_makereport, require_shared  # noqa: E402,F401
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("STORYBEAM_SHARED", REPO.parent / "shared"))
 SAMPLE = REPO / "sample"
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    if not (SHARED / "seeds").is_dir():
-        pytest.skip(f"shared data not found at {SHARED} (set STORYBEAM_SHARED)")
+    require_shared("seeds")
+    require_shared("eval")
     return SHARED
 
 

@@ -16,7 +16,6 @@ from transforms.boilerplate import (
     furniture_from_counts,
     strip_boilerplate,
 )
-from transforms.language import detect_language
 
 STAGE = "strip_boilerplate"
 DEAD_LETTERS = "dead_letters"
@@ -71,7 +70,8 @@ class _Strip(beam.DoFn):
         yield dataclasses.replace(
             article,
             title=article.title or result.title_line,
-            language=article.language or detect_language(result.clean_text),
+            # The clean text's language comes with the result (counted from the kept lines' tokens).
+            language=article.language or result.language,
             clean_text=result.clean_text,
             removal_reasons=tuple(sorted(reasons.items())),
             removed_line_count=len(result.removals),

@@ -9,16 +9,14 @@ import pytest
 
 from evaluation.metrics import clustering_report
 from pipelines.evaluate import _events_records, storybeam_events
-from tests.conftest import SHARED
+from tests.golden_policy import SHARED, require_shared
 
 pytestmark = pytest.mark.golden
 EVENTS = SHARED / "eval" / "events"
 
 
 def _score(name: str, limit: int | None) -> dict:
-    path = EVENTS / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
+    path = require_shared(EVENTS.relative_to(SHARED) / name)
     records = _events_records(path, limit)
     predicted = storybeam_events(records)
     return clustering_report(predicted, {r["id"]: r["label"] for r in records})
