@@ -416,3 +416,26 @@ def group_duplicates(
                 score = duplicates[anchor][member]
                 assigned[member] = DupAssignment(member, group, anchor, score.jaccard, False, score.containment)
     return [assigned[article_id] for article_id in sorted(assigned)]
+
+
+def component_roots(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Every id named in ``pairs`` → the smallest id of its connected component (union-find).
+
+    ``group_duplicates`` on one component never looks at another: an article's group depends only on
+    the articles it can reach through verified copies. So the grouping can run per component, keyed by
+    this root, and give exactly the result of one global call.
+    """
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in parent}

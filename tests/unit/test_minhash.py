@@ -410,3 +410,12 @@ def test_signature_of_long_article_spans_several_numpy_chunks():
     expected = _reference_signature(values)
     np.testing.assert_array_equal(signature(values, CONFIG, compiled=False), expected)
     np.testing.assert_array_equal(signature(values, CONFIG), expected)
+
+
+def test_component_roots_are_the_smallest_id_of_each_component():
+    from transforms.minhash import component_roots
+
+    pairs = [("e", "f"), ("b", "c"), ("c", "d"), ("a", "d"), ("x", "y")]
+    assert component_roots(pairs) == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e", "f": "e",
+                                      "x": "x", "y": "x"}
+    assert component_roots([]) == {}
