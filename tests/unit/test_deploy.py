@@ -144,6 +144,8 @@ GOOD = {
     "shingle_size": ["5"],
     "max_bucket_size": ["200"],
     "model": ["packaged:all-MiniLM-L6-v2", "/models/minilm"],
+    "embed_backend": ["torch", "onnx", "onnx-int8"],
+    "embed_cache_dir": ["/var/cache/storybeam"],
     "max_seq_length": ["256"],
     "embed_batch_size": ["32"],
     "embed_device": ["cpu", "cuda", "cuda:0"],
@@ -161,6 +163,7 @@ BAD = {
     "output_shards": ["0", "-1", "two"],
     "dedup_threshold": ["1.5", "-0.1"],
     "embed_device": ["gpu"],
+    "embed_backend": ["int8", "ONNX"],
     "embed_accelerator": ["nvidia-tesla-t4"],
 }
 
