@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 reference = vectors
             cosines = np.sum(vectors * reference, axis=1)
             score = score_storybeam(records, vectors)
-            f1 = score["bcubed_f1"]
+            f1 = score["b3_f1"]
             reference_f1 = f1 if reference_f1 is None else reference_f1
             row = {"set": set_name, "variant": name, "texts": len(records), "cpu_s": round(cpu, 1),
                    "texts_per_cpu_s": round(len(records) / cpu, 1), "texts_per_wall_s": round(len(records) / wall, 1),

@@ -5,6 +5,7 @@ verifies it and publishes it. Run it as ``storybeam run ...`` or ``python -m pip
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import uuid
@@ -22,6 +23,7 @@ from pipelines.config import JobConfig, job_config
 from pipelines.locking import output_lock
 from pipelines.options import ConfigError, unknown_options
 from pipelines.storage_errors import storage_problem
+from schemas.records import Article
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
 from transforms.detect_near_duplicates import DetectNearDuplicates
@@ -42,7 +44,9 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
     normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
     stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
-    clean = stripped["articles"]
+    # From here on only clean_text is read (dead letters after stripping are none): dropping the raw text
+    # halves what every later join and buffer carries per article.
+    clean = stripped["articles"] | "ReleaseRawText" >> beam.Map(release_raw_text)
     dups = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
     embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
         config.embedding, model_handler, config.embed_accelerator)
@@ -57,6 +61,10 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
         "read_counts": read["read_counts"],
         "collapsed": normalized["collapsed"],
     } | "WriteEventTables" >> WriteEventTables(root, config.partition, config.output_shards)
+
+
+def release_raw_text(article: Article) -> Article:
+    return dataclasses.replace(article, text="") if article.clean_text else article
 
 
 def matched_inputs(patterns: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ class Article:
     """One article as it moves through the stages.
 
     ``text`` is the decoded input text (normalised after the Normalize stage); ``clean_text`` is set by
-    StripBoilerplate. Fields that a record did not carry are None.
+    StripBoilerplate, after which the job empties ``text`` (nothing later reads it). Fields that a record
+    did not carry are None.
     """
 
     article_id: str

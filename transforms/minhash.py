@@ -130,7 +130,7 @@ def _words(text: str) -> list[str]:
 
 
 # ASCII bytes that ``\w`` does not match become spaces; bytes >= 0x80 (parts of non-ASCII characters)
-# are kept and settled by the Unicode regex, token by token (see _word_bytes).
+# are kept and settled by the Unicode regex, token by token (see _spaced_bytes).
 _ASCII_NON_WORD_TO_SPACE = bytes(
     byte if byte >= 0x80 or chr(byte).isalnum() or byte == ord("_") else ord(" ") for byte in range(256)
 )
@@ -142,40 +142,59 @@ def _split_non_ascii(token: re.Match) -> bytes:
     return _SPACE_JOIN(word.encode("utf-8") for word in _WORD.findall(token.group().decode("utf-8"))) or b" "
 
 
-def _word_bytes(text: str) -> list[bytes]:
-    """The words of ``_words(text)``, UTF-8 encoded, without a regex pass over every character.
+def _spaced_bytes(text: str) -> bytes:
+    """The UTF-8 bytes of ``text.lower()`` with every non-word character turned into spaces, so that
+    ``.split()`` gives exactly the words of ``_words(text)``, without a regex pass over every character.
 
     An ASCII byte in UTF-8 is always that ASCII character (multi-byte sequences use bytes >= 0x80 only),
-    and an ASCII character is a word character for ``\w`` exactly when it is alphanumeric or ``_``.
-    So mapping the other ASCII bytes to spaces and splitting gives the words of an ASCII text, and
-    tokens holding non-ASCII characters (accents, non-breaking spaces, dashes) are split again with
-    the Unicode ``\w+`` regex itself: the same words, in the same order, as ``_words``.
+    and an ASCII character is a word character for ``\\w`` exactly when it is alphanumeric or ``_``.
+    So mapping the other ASCII bytes to spaces splits an ASCII text into its words, and tokens holding
+    non-ASCII characters (accents, non-breaking spaces, dashes) are split again with the Unicode
+    ``\\w+`` regex itself: the same words, in the same order, as ``_words``.
     """
     data = text.lower().encode("utf-8").translate(_ASCII_NON_WORD_TO_SPACE)
     if not data.isascii():
         data = _NON_ASCII_TOKEN.sub(_split_non_ascii, data)
-    return data.split()
+    return data
 
 
-def shingles(text: str, size: int) -> np.ndarray:
-    """Sorted unique uint64 hashes (xxh3-64 of the space-joined words) of the lowercase word ``size``-grams.
-
-    A text with fewer than ``size`` words (but at least one) gives one shingle of all its words; a text
-    without words gives an empty array. Expects text already through ``normalization.normalize_text``.
-    """
-    if size < 1:
-        raise ValueError(f"size must be >= 1, got {size}")
-    words = _word_bytes(text)
+def _gram_hashes_python(spaced: bytes, size: int) -> np.ndarray:
+    words = spaced.split()
     if not words:
         return np.empty(0, dtype=np.uint64)
     if len(words) <= size:
         return np.array([xxhash.xxh3_64_intdigest(_SPACE_JOIN(words))], dtype=np.uint64)
     count = len(words) - size + 1
-    # zip over shifted views builds each gram's word tuple in C; joining bytes skips re-encoding.
+    # zip over shifted lists builds each gram's word tuple in C; joining bytes skips re-encoding.
     grams = map(_SPACE_JOIN, zip(*(words[offset:] for offset in range(size))))
-    hashed = np.fromiter(map(xxhash.xxh3_64_intdigest, grams), dtype=np.uint64, count=count)
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, grams), dtype=np.uint64, count=count)
+
+
+try:
+    from transforms.shingle_hashing import gram_hashes as _gram_hashes_compiled
+except ImportError:  # numba is a dependency; without it the Python path gives the same values, slower
+    _gram_hashes_compiled = None
+
+
+def shingles(text: str, size: int, compiled: bool | None = None) -> np.ndarray:
+    """Sorted unique uint64 hashes (xxh3-64 of the space-joined words) of the lowercase word ``size``-grams.
+
+    A text with fewer than ``size`` words (but at least one) gives one shingle of all its words; a text
+    without words gives an empty array. Expects text already through ``normalization.normalize_text``.
+    The grams are hashed by a numba-compiled XXH3 (``compiled`` None: when numba is installed) or by
+    the ``xxhash`` package; both give the same values.
+    """
+    if size < 1:
+        raise ValueError(f"size must be >= 1, got {size}")
+    spaced = _spaced_bytes(text)
+    use_compiled = _gram_hashes_compiled is not None if compiled is None else compiled
+    if use_compiled and _gram_hashes_compiled is None:
+        raise RuntimeError("compiled=True needs numba")
+    hashed = _gram_hashes_compiled(spaced, size) if use_compiled else _gram_hashes_python(spaced, size)
+    if len(hashed) < 2:
+        return hashed
     hashed.sort()
-    keep = np.empty(count, dtype=bool)
+    keep = np.empty(len(hashed), dtype=bool)
     keep[0] = True
     np.not_equal(hashed[1:], hashed[:-1], out=keep[1:])
     return hashed[keep]

@@ -61,9 +61,10 @@ def modules_file_path(folder: Path, kind: str) -> str:
 
 def fingerprint(model_dir: str | Path) -> str:
     """16 hex digits over the model's files, the torch version (the exporter) and the opset."""
-    import torch
+    from importlib.metadata import version
 
-    digest = hashlib.sha1(f"opset={OPSET};torch={torch.__version__}".encode())
+    # The version from the package metadata: importing torch costs seconds, and a cached export needs none.
+    digest = hashlib.sha1(f"opset={OPSET};torch={version('torch')}".encode())
     folder = Path(model_dir)
     for name in _MODEL_FILES:
         path = folder / name

@@ -385,15 +385,36 @@ def _reference_signature(hashes: np.ndarray) -> np.ndarray:
     "a", "a b c d e", "a b c d e f", "", " -- !! — ",
 ])
 def test_shingles_equal_the_regex_definition_on_awkward_text(text):
-    np.testing.assert_array_equal(shingles(text, 5), _reference_shingles(text, 5))
-    np.testing.assert_array_equal(shingles(text, 2), _reference_shingles(text, 2))
+    for compiled in (True, False):
+        np.testing.assert_array_equal(shingles(text, 5, compiled), _reference_shingles(text, 5))
+        np.testing.assert_array_equal(shingles(text, 2, compiled), _reference_shingles(text, 2))
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
 @given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
        size=st.integers(min_value=1, max_value=6))
 def test_shingles_equal_the_regex_definition(text, size):
-    np.testing.assert_array_equal(shingles(text, size), _reference_shingles(text, size))
+    expected = _reference_shingles(text, size)
+    np.testing.assert_array_equal(shingles(text, size, compiled=True), expected)
+    np.testing.assert_array_equal(shingles(text, size, compiled=False), expected)
+
+
+def test_long_grams_are_hashed_by_the_library():
+    # A 5-gram of 300 bytes is past the compiled XXH3 paths (<= 240 bytes): the xxhash package takes it.
+    text = " ".join(["a" * 60, "b" * 60, "c" * 60, "d" * 60, "e" * 56, "f"])
+    np.testing.assert_array_equal(shingles(text, 5, compiled=True), _reference_shingles(text, 5))
+
+
+def test_compiled_xxh3_equals_the_library_on_every_short_length():
+    from transforms.shingle_hashing import _SECRET, xxh3_64
+
+    rng = random.Random(5)
+    for length in range(1, 241):
+        for _ in range(8):
+            data = bytes(rng.randrange(256) for _ in range(length + 3))
+            start = rng.randrange(4)
+            got = int(xxh3_64(np.frombuffer(data, dtype=np.uint8), start, length, _SECRET))
+            assert got == xxhash.xxh3_64_intdigest(data[start : start + length]), length
 
 
 @settings(derandomize=True, max_examples=100, deadline=None)
