@@ -51,3 +51,12 @@ def test_embedding_backend_options():
     assert (c.embedding.backend, c.embedding.max_seq_length, c.embedding.cache_dir, c.embedding.torch_threads) == (
         "onnx-int8", 128, "/tmp/exports", 2)
     assert config("--input", "x", "--output", "o").embedding.backend == "torch"
+
+
+def test_model_threads_are_shared_out_between_local_worker_processes(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    base = ("--input", "x", "--output", "o")
+    assert config(*base).embedding.torch_threads == 0  # one process: the library's default, every core
+    multi = base + ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
+    assert config(*multi).embedding.torch_threads == 4
+    assert config(*multi, "--torch_threads", "1").embedding.torch_threads == 1
