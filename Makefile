@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: install browser demo test evaluate benchmark report clean
+.PHONY: install browser demo test evaluate benchmark scale-benchmark embedding-variants report clean
 
 $(BIN)/storybeam: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ evaluate: install
 
 benchmark: install
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/pipeline_benchmark.py
+
+# stage rates, end to end against the naive job, near-dup peers, 10k/100k scaling (hours on 2 cores)
+scale-benchmark: install
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/scale_benchmark.py
+
+# speed, cosine and event B3 F1 of each embedding backend / token budget on ECB+, UCI, GVA dev
+embedding-variants: install
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/embedding_variants.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
 from pipelines.options import ConfigError, StorybeamOptions
 from transforms.article_parsing import ReadConfig
@@ -82,6 +83,17 @@ def _override(config: Any, **values: Any) -> Any:
         raise ConfigError(f"{type(config).__name__}: {e}") from e
 
 
+def _default_threads(options: PipelineOptions) -> int | None:
+    """Model threads per worker process when the job runs several processes on this machine and
+    --torch_threads is not given: the cores shared out, so N processes do not each start one thread
+    per core (measured: 2 threads on a core another process is using run slower than 1)."""
+    direct = options.view_as(DirectOptions)
+    workers = direct.direct_num_workers or 1
+    if direct.direct_running_mode in ("multi_processing", "multi_threading") and workers > 1:
+        return max(1, (os.cpu_count() or 1) // workers)
+    return None
+
+
 def job_config(options: PipelineOptions) -> JobConfig:
     o = options.view_as(StorybeamOptions)
     reference = datetime.now(timezone.utc)
@@ -90,6 +102,7 @@ def job_config(options: PipelineOptions) -> JobConfig:
             reference = datetime.fromisoformat(o.reference_time).astimezone(timezone.utc)
         except ValueError as e:
             raise ConfigError(f"--reference_time is not an ISO 8601 time: {o.reference_time!r}") from e
+    threads = o.torch_threads if o.torch_threads is not None else _default_threads(options)
     return JobConfig(
         inputs=tuple(o.input or ()),
         output=(o.output or "").rstrip("/"),
@@ -104,7 +117,8 @@ def job_config(options: PipelineOptions) -> JobConfig:
         near_dup=_override(NearDupConfig(), threshold=o.dedup_threshold, num_perm=o.num_perm,
                            shingle_size=o.shingle_size, max_bucket_size=o.max_bucket_size),
         embedding=_override(EmbeddingConfig(), model=o.model, max_seq_length=o.max_seq_length,
-                            batch_size=o.embed_batch_size, device=o.embed_device, torch_threads=o.torch_threads),
+                            batch_size=o.embed_batch_size, device=o.embed_device, torch_threads=threads,
+                            backend=o.embed_backend, cache_dir=o.embed_cache_dir),
         events=_override(EventClusteringConfig(), threshold=o.event_threshold, gap_penalty=o.event_gap_penalty,
                          max_time_gap_hours=o.max_time_gap_hours, short_threshold=o.event_short_threshold,
                          full_text_words=o.event_full_text_words),

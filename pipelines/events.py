@@ -5,6 +5,7 @@ verifies it and publishes it. Run it as ``storybeam run ...`` or ``python -m pip
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import uuid
@@ -22,6 +23,7 @@ from pipelines.config import JobConfig, job_config
 from pipelines.locking import output_lock
 from pipelines.options import ConfigError, unknown_options
 from pipelines.storage_errors import storage_problem
+from schemas.records import Article
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
 from transforms.describe_articles import DescribeArticles
@@ -44,7 +46,9 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
     normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
     stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
-    clean = stripped["articles"]
+    # From here on only clean_text is read (dead letters after stripping are none): dropping the raw text
+    # halves what every later join and buffer carries per article.
+    clean = stripped["articles"] | "ReleaseRawText" >> beam.Map(release_raw_text)
     dups = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
     embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
         config.embedding, model_handler, config.embed_accelerator)
@@ -53,7 +57,9 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see
     # the input's own metadata (fed to the clusterer, page dates of follow-up reports split ECB+ events at
     # the time-gap rule: whole-job B3 F1 0.937 -> 0.881).
-    described = clean | "DescribeArticles" >> DescribeArticles(config.page_metadata)
+    # Described from the page text, which is then dropped as on the clustering branch.
+    described = (stripped["articles"] | "DescribeArticles" >> DescribeArticles(config.page_metadata)
+                 | "ReleaseDescribedText" >> beam.Map(release_raw_text))
     tables = {"articles": described, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
     if count_progress:
         for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, events)):
@@ -66,6 +72,10 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
         "read_counts": read["read_counts"],
         "collapsed": normalized["collapsed"],
     } | "WriteEventTables" >> WriteEventTables(root, config.partition, config.output_shards)
+
+
+def release_raw_text(article: Article) -> Article:
+    return dataclasses.replace(article, text="") if article.clean_text else article
 
 
 def matched_inputs(patterns: tuple[str, ...]) -> list[dict[str, Any]]:

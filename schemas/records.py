@@ -10,9 +10,10 @@ class Article:
     """One article as it moves through the stages.
 
     ``text`` is the decoded input text (normalised after the Normalize stage); ``clean_text`` is set by
-    StripBoilerplate; ``authors`` and ``dateline`` by DescribeArticles, which also fills a missing
-    ``source`` / ``published_at`` from the page and marks them inferred. Fields that a record did not
-    carry are None.
+    StripBoilerplate; ``authors``, ``dateline`` and ``page_headline`` by DescribeArticles, which also fills
+    a missing ``source`` / ``published_at`` from the page and marks them inferred. After stripping (and
+    describing) the job empties ``text``: nothing later reads it. Fields that a record did not carry are
+    None.
     """
 
     article_id: str
@@ -33,6 +34,8 @@ class Article:
     dateline: str | None = None
     source_inferred: bool = False
     published_at_inferred: bool = False
+    # A headline line found in the page's header (read from ``text`` before the job empties it).
+    page_headline: str | None = None
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,10 @@ def title_of(article: Article) -> str | None:
 
 
 def page_headline_of(article: Article) -> str | None:
-    """A headline line in the article's page header (for articles without a usable title)."""
+    """A headline line in the article's page header (for articles without a usable title): the one
+    DescribeArticles found, else read from the page text."""
+    if article.page_headline or not article.text:
+        return article.page_headline
     lines = article.text.split("\n")
     return page_headline(lines, body_start(lines, article.clean_text or ""))
 

@@ -11,6 +11,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article
+from transforms.canonical import page_headline_of
 from transforms.page_metadata import describe_page
 
 STAGE = "describe_articles"
@@ -59,6 +60,7 @@ class _Describe(beam.DoFn):
             source_inferred=source_inferred,
             published_at=page.published_at if time_inferred else article.published_at,
             published_at_inferred=time_inferred,
+            page_headline=page_headline_of(article),
         )
 
 

@@ -15,6 +15,7 @@ from transforms.minhash import (
     PairScore,
     band_keys,
     bucket_pairs,
+    component_roots,
     group_duplicates,
     shingles,
     signature,
@@ -95,17 +96,151 @@ class _Verify(beam.DoFn):
                 self._rejected.inc()
 
 
-def _group(
-    verified: list[PairScore], priorities: Mapping[str, tuple]
-) -> Iterable[tuple[str, DupInfo]]:
-    involved = sorted({s.a for s in verified} | {s.b for s in verified})
-    for assignment in group_duplicates(involved, verified, {i: priorities[i] for i in involved}):
+# Rounds of min-label propagation before the convergence check. Each round reaches one hop further;
+# copy groups are near-cliques, so almost every component settles in the first rounds, and the few that
+# do not (long chains of partial copies) are finished by one union-find over just their own pairs.
+LABEL_ROUNDS = 3
+
+
+def _both_ways(score: PairScore) -> Iterable[tuple[str, str]]:
+    yield score.a, score.b
+    yield score.b, score.a
+
+
+def _first_label(element: tuple[str, Iterable[str]]) -> tuple[str, str]:
+    node, neighbours = element
+    return node, min(node, *neighbours)
+
+
+def _send_label(element: tuple[str, dict]) -> Iterable[tuple[str, str]]:
+    node, joined = element
+    (label,) = joined["label"]
+    (neighbours,) = joined["adjacent"]
+    yield node, label
+    for neighbour in neighbours:
+        yield neighbour, label
+
+
+def _label_of_a(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[PairScore, str]]]:
+    _, joined = element
+    (label,) = joined["label"]
+    return [(score.b, (score, label)) for score in joined["pairs"]]
+
+
+def _labels_of_both(element: tuple[str, dict]) -> Iterable[tuple[PairScore, str, str]]:
+    _, joined = element
+    (label_b,) = joined["label"]
+    return [(score, label_a, label_b) for score, label_a in joined["pairs"]]
+
+
+RESIDUAL = "residual"
+
+
+class _KeyByComponent(beam.DoFn):
+    """A pair whose component has settled goes on under its label; the pairs of components that have
+    not settled (every label of such a component shows on one of its disagreeing pairs) are set aside."""
+
+    def __init__(self) -> None:
+        self._residual = Metrics.counter(STAGE, "grouping:unsettled_pairs")
+
+    def process(self, element: tuple[PairScore, str, str], unsettled: Mapping[str, bool]):
+        score, label_a, label_b = element
+        if label_a in unsettled or label_b in unsettled:
+            self._residual.inc()
+            yield beam.pvalue.TaggedOutput(RESIDUAL, score)
+        else:
+            yield label_a, score
+
+
+def _settle(scores: list[PairScore]) -> Iterable[tuple[str, PairScore]]:
+    roots = component_roots((s.a, s.b) for s in scores)
+    return [(roots[s.a], s) for s in scores]
+
+
+def _members(element: tuple[str, PairScore]) -> Iterable[tuple[str, str]]:
+    label, score = element
+    yield score.a, label
+    yield score.b, label
+
+
+def _member_priority(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, tuple]]]:
+    article_id, joined = element
+    if not joined["label"]:
+        return []
+    (label,) = set(joined["label"])
+    (priority,) = joined["priority"]
+    return [(label, (article_id, priority))]
+
+
+def _group_component(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
+    _, joined = element
+    priorities = dict(joined["members"])
+    for assignment in group_duplicates(priorities, joined["pairs"], priorities):
         yield assignment.article_id, DupInfo(
             article_id=assignment.article_id,
             dup_group_id=assignment.dup_group_id,
             anchor_id=assignment.anchor_id,
             similarity=float(assignment.similarity_to_anchor),
             is_anchor=assignment.is_anchor,
+        )
+
+
+class _GroupByComponent(beam.PTransform):
+    """{pairs: verified duplicate PairScore, priorities: (article_id, anchor priority)} →
+    (article_id, DupInfo) for every article in a verified pair.
+
+    Connected components by min-label propagation (``rounds`` keyed rounds, then a convergence check;
+    unsettled components are finished by a union-find over their own pairs only), then
+    ``group_duplicates`` once per component, keyed by the component's smallest id: the same groups as
+    one global call, without gathering every pair or every article on one worker."""
+
+    def __init__(self, rounds: int = LABEL_ROUNDS) -> None:
+        super().__init__()
+        self._rounds = rounds
+
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+        pairs = inputs["pairs"]
+        adjacency = pairs | "Adjacency" >> beam.FlatMap(_both_ways) | "GroupAdjacent" >> beam.GroupByKey()
+        labels = adjacency | "FirstLabel" >> beam.Map(_first_label)
+        for i in range(self._rounds):
+            labels = (
+                {"label": labels, "adjacent": adjacency}
+                | f"JoinLabels{i}" >> beam.CoGroupByKey()
+                | f"SendLabels{i}" >> beam.FlatMap(_send_label)
+                | f"MinLabel{i}" >> beam.CombinePerKey(min)
+            )
+        labelled = (
+            {"label": labels, "pairs": pairs | "ByA" >> beam.Map(lambda s: (s.a, s))}
+            | "JoinLabelA" >> beam.CoGroupByKey()
+            | "LabelA" >> beam.FlatMap(_label_of_a)
+        )
+        labelled = (
+            {"label": labels, "pairs": labelled}
+            | "JoinLabelB" >> beam.CoGroupByKey()
+            | "LabelB" >> beam.FlatMap(_labels_of_both)
+        )
+        unsettled = (
+            labelled
+            | "Disagreeing" >> beam.FlatMap(lambda x: [(x[1], True), (x[2], True)] if x[1] != x[2] else [])
+            | "UnsettledLabels" >> beam.CombinePerKey(any)
+        )
+        keyed = labelled | "KeyByComponent" >> beam.ParDo(
+            _KeyByComponent(), beam.pvalue.AsDict(unsettled)).with_outputs(RESIDUAL, main="settled")
+        settled_late = (
+            keyed[RESIDUAL]
+            | "UnsettledPairs" >> beam.combiners.ToList()
+            | "UnionFind" >> beam.FlatMap(_settle)
+        )
+        by_component = (keyed.settled, settled_late) | "ComponentPairs" >> beam.Flatten()
+        members = (
+            {"label": by_component | "Members" >> beam.FlatMap(_members), "priority": inputs["priorities"]}
+            | "JoinPriority" >> beam.CoGroupByKey()
+            | "MemberPriority" >> beam.FlatMap(_member_priority)
+        )
+        return (
+            {"pairs": by_component, "members": members}
+            | "JoinComponent" >> beam.CoGroupByKey()
+            | "GroupComponent" >> beam.FlatMap(_group_component)
         )
 
 
@@ -163,14 +298,19 @@ class DetectNearDuplicates(beam.PTransform):
     so candidates meet in a GroupByKey. Buckets larger than ``max_bucket_size`` are capped (each member is
     paired only with the bucket's first members) and counted. Every candidate pair is verified on the exact
     shingle sets before it counts. Groups are then formed around anchors (``anchor_priority``): a copy joins
-    a group only if it verified against the anchor itself, so groups never chain.
+    a group only if it verified against the anchor itself, so groups never chain. The grouping runs per
+    connected component of the verified pairs, keyed by the component (``_GroupByComponent``), so no step
+    holds every article or every pair; ``label_rounds`` is the number of label-propagation rounds before
+    the unsettled rest is finished by a union-find over its own pairs (tests lower it to exercise that).
     Metrics: ``near_duplicates/candidate_pairs``, ``verified:duplicate``, ``rejected:below_threshold``,
-    ``capped:oversized_bucket``, ``skipped:no_shingles``, ``singletons``. No dead letters: every article gets a group.
+    ``capped:oversized_bucket``, ``skipped:no_shingles``, ``singletons``, ``grouping:unsettled_pairs``.
+    No dead letters: every article gets a group.
     """
 
-    def __init__(self, config: NearDupConfig) -> None:
+    def __init__(self, config: NearDupConfig, label_rounds: int = LABEL_ROUNDS) -> None:
         super().__init__()
         self._config = config
+        self._label_rounds = label_rounds
 
     def expand(self, all_articles: beam.PCollection) -> dict[str, beam.PCollection]:
         config = self._config
@@ -200,11 +340,7 @@ class DetectNearDuplicates(beam.PTransform):
             | "Verify" >> beam.ParDo(_Verify(config))
         )
         priorities = articles | "Priority" >> beam.Map(lambda a: (a.article_id, anchor_priority(a)))
-        grouped = (
-            verified
-            | "AllPairs" >> beam.combiners.ToList()
-            | "Group" >> beam.FlatMap(_group, priorities=beam.pvalue.AsDict(priorities))
-        )
+        grouped = {"pairs": verified, "priorities": priorities} | "Group" >> _GroupByComponent(self._label_rounds)
         keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
         distinct_dups = (
             {"ids": keyed, "grouped": grouped}

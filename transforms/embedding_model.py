@@ -10,6 +10,9 @@ import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+# torch: sentence-transformers on torch (fp32). onnx: the same model exported to ONNX Runtime (fp32, the
+# same vectors). onnx-int8: ONNX Runtime with int8 weights (dynamic, per-channel quantisation).
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def packaged_model_path() -> str:
@@ -49,10 +52,16 @@ class EmbeddingConfig:
     max_seq_length: int = 256
     batch_size: int = 32
     device: str = "cpu"
-    torch_threads: int = 0  # 0: leave torch's default
+    torch_threads: int = 0  # intra-op threads of torch or ONNX Runtime; 0: the library's default (every core)
     max_input_chars: int = 2000  # text handed to the model per article (the tokenizer cuts at max_seq_length anyway)
+    backend: str = "torch"
+    cache_dir: str | None = None  # where the ONNX backends keep exported models (None: onnx_embedding's default)
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.backend != "torch" and self.device != "cpu":
+            raise ValueError(f"the {self.backend} backend runs on the cpu device only, got {self.device!r}")
         if not 8 <= self.max_seq_length <= 8192:
             raise ValueError("max_seq_length must be in [8, 8192]")
         if not 1 <= self.batch_size <= 4096:
@@ -63,25 +72,39 @@ class EmbeddingConfig:
             raise ValueError("max_input_chars must be >= 64")
 
 
+def load_encoder(config: EmbeddingConfig) -> Any:
+    """The model the config names, with an ``encode(texts, batch_size=..., ...)`` like sentence-transformers'.
+
+    Call it once per process (Beam's ``load_model``); the ONNX backends export the model on first use.
+    """
+    # Never reach for a model hub from a worker: the weights are local (package, image or mount).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    path = resolve_model_path(config.model)
+    if config.backend != "torch":
+        from transforms.onnx_embedding import OnnxSentenceEncoder
+
+        return OnnxSentenceEncoder(path, config.max_seq_length, quantize=config.backend == "onnx-int8",
+                                   threads=config.torch_threads, cache_dir=config.cache_dir)
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    model = SentenceTransformer(path, device=config.device)
+    model.max_seq_length = config.max_seq_length
+    return model
+
+
 class SentenceTransformerHandler(ModelHandler[str, PredictionResult, Any]):
-    """str → PredictionResult(example=str, inference=float32[dim], L2-normalised)."""
+    """str → PredictionResult(example=str, inference=float32[dim], L2-normalised), on the configured backend."""
 
     def __init__(self, config: EmbeddingConfig) -> None:
         super().__init__()
         self._config = config
 
     def load_model(self) -> Any:
-        # Never reach for a model hub from a worker: the weights are local (package, image or mount).
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        if self._config.torch_threads:
-            torch.set_num_threads(self._config.torch_threads)
-        model = SentenceTransformer(resolve_model_path(self._config.model), device=self._config.device)
-        model.max_seq_length = self._config.max_seq_length
-        return model
+        return load_encoder(self._config)
 
     def run_inference(
         self, batch: Sequence[str], model: Any, inference_args: Optional[dict[str, Any]] = None

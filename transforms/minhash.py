@@ -131,25 +131,75 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def shingles(text: str, size: int) -> np.ndarray:
+# ASCII bytes that ``\w`` does not match become spaces; bytes >= 0x80 (parts of non-ASCII characters)
+# are kept and settled by the Unicode regex, token by token (see _spaced_bytes).
+_ASCII_NON_WORD_TO_SPACE = bytes(
+    byte if byte >= 0x80 or chr(byte).isalnum() or byte == ord("_") else ord(" ") for byte in range(256)
+)
+_NON_ASCII_TOKEN = re.compile(rb"[^ ]*[\x80-\xff][^ ]*")
+_SPACE_JOIN = b" ".join
+
+
+def _split_non_ascii(token: re.Match) -> bytes:
+    return _SPACE_JOIN(word.encode("utf-8") for word in _WORD.findall(token.group().decode("utf-8"))) or b" "
+
+
+def _spaced_bytes(text: str) -> bytes:
+    """The UTF-8 bytes of ``text.lower()`` with every non-word character turned into spaces, so that
+    ``.split()`` gives exactly the words of ``_words(text)``, without a regex pass over every character.
+
+    An ASCII byte in UTF-8 is always that ASCII character (multi-byte sequences use bytes >= 0x80 only),
+    and an ASCII character is a word character for ``\\w`` exactly when it is alphanumeric or ``_``.
+    So mapping the other ASCII bytes to spaces splits an ASCII text into its words, and tokens holding
+    non-ASCII characters (accents, non-breaking spaces, dashes) are split again with the Unicode
+    ``\\w+`` regex itself: the same words, in the same order, as ``_words``.
+    """
+    data = text.lower().encode("utf-8").translate(_ASCII_NON_WORD_TO_SPACE)
+    if not data.isascii():
+        data = _NON_ASCII_TOKEN.sub(_split_non_ascii, data)
+    return data
+
+
+def _gram_hashes_python(spaced: bytes, size: int) -> np.ndarray:
+    words = spaced.split()
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    if len(words) <= size:
+        return np.array([xxhash.xxh3_64_intdigest(_SPACE_JOIN(words))], dtype=np.uint64)
+    count = len(words) - size + 1
+    # zip over shifted lists builds each gram's word tuple in C; joining bytes skips re-encoding.
+    grams = map(_SPACE_JOIN, zip(*(words[offset:] for offset in range(size))))
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, grams), dtype=np.uint64, count=count)
+
+
+try:
+    from transforms.shingle_hashing import gram_hashes as _gram_hashes_compiled
+except ImportError:  # numba is a dependency; without it the Python path gives the same values, slower
+    _gram_hashes_compiled = None
+
+
+def shingles(text: str, size: int, compiled: bool | None = None) -> np.ndarray:
     """Sorted unique uint64 hashes (xxh3-64 of the space-joined words) of the lowercase word ``size``-grams.
 
     A text with fewer than ``size`` words (but at least one) gives one shingle of all its words; a text
     without words gives an empty array. Expects text already through ``normalization.normalize_text``.
+    The grams are hashed by a numba-compiled XXH3 (``compiled`` None: when numba is installed) or by
+    the ``xxhash`` package; both give the same values.
     """
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
-    words = _words(text)
-    if not words:
-        return np.empty(0, dtype=np.uint64)
-    if len(words) <= size:
-        grams = [" ".join(words)]
-    else:
-        grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
-    hashed = np.fromiter(
-        (xxhash.xxh3_64_intdigest(gram.encode("utf-8")) for gram in grams), dtype=np.uint64, count=len(grams)
-    )
-    return np.unique(hashed)
+    spaced = _spaced_bytes(text)
+    use_compiled = _gram_hashes_compiled is not None if compiled is None else compiled
+    if use_compiled and _gram_hashes_compiled is None:
+        raise RuntimeError("compiled=True needs numba")
+    hashed = _gram_hashes_compiled(spaced, size) if use_compiled else _gram_hashes_python(spaced, size)
+    if len(hashed) < 2:
+        return hashed
+    hashed.sort()
+    keep = np.empty(len(hashed), dtype=bool)
+    keep[0] = True
+    np.not_equal(hashed[1:], hashed[:-1], out=keep[1:])
+    return hashed[keep]
 
 
 @functools.lru_cache(maxsize=16)
@@ -158,25 +208,78 @@ def _template(num_perm: int, seed: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=seed, hashfunc=_identity, scheme=_SCHEME)
 
 
-def signature(shingle_hashes: np.ndarray, config: NearDupConfig) -> np.ndarray:
+@functools.lru_cache(maxsize=16)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _template(num_perm, seed).permutations
+    return np.ascontiguousarray(a, dtype=np.uint64), np.ascontiguousarray(b, dtype=np.uint64)
+
+
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    # datasketch's one-shot pre-mix of every input hash (the MurmurHash3 64-bit finalizer).
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xFF51AFD7ED558CCD)
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> np.uint64(33))
+
+
+_CHUNK = 1024
+
+
+def _min_affine_numpy(mixed: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    # Permutations along rows: the min runs along contiguous memory; chunks keep the block in cache.
+    a_col, b_col = a[:, None], b[:, None]
+    block = np.empty((len(a), min(len(mixed), _CHUNK)), dtype=np.uint64)
+    for start in range(0, len(mixed), _CHUNK):
+        part = mixed[start : start + _CHUNK]
+        view = block[:, : len(part)]
+        np.multiply(a_col, part, out=view)  # uint64 arithmetic wraps: the modulo 2**64 of affine64
+        np.add(view, b_col, out=view)
+        np.minimum(out, view.min(axis=1), out=out)
+
+
+try:
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def _min_affine_compiled(mixed, a, b, out):  # noqa: ANN001, ANN202 (numba-typed)
+        for k in range(a.shape[0]):
+            a_k = a[k]
+            b_k = b[k]
+            low = out[k]
+            for i in range(mixed.shape[0]):
+                value = a_k * mixed[i] + b_k  # uint64 * uint64 wraps modulo 2**64, as in numpy
+                if value < low:
+                    low = value
+            out[k] = low
+
+except ImportError:  # numba is a dependency; without it the numpy path gives the same values, slower
+    _min_affine_compiled = None
+
+
+def signature(shingle_hashes: np.ndarray, config: NearDupConfig, compiled: bool | None = None) -> np.ndarray:
     """datasketch MinHash hash values (uint64, length ``num_perm``) of a shingle set.
 
-    ``datasketch.MinHash(scheme="affine64")`` with an identity hash function over the shingle hashes,
-    so a signature can be turned back into a datasketch ``MinHash``/``LeanMinHash`` with
+    Exactly ``datasketch.MinHash(scheme="affine64")`` with an identity hash function over the shingle
+    hashes: each hash is pre-mixed with datasketch's finalizer, then every permutation ``a * h + b``
+    (mod 2**64, datasketch's own ``a``, ``b`` for ``num_perm`` and ``seed``) keeps its minimum. So a
+    signature can be turned back into a datasketch ``MinHash``/``LeanMinHash`` with
     ``MinHash(num_perm, seed, hashvalues=sig, scheme="affine64")``. An empty shingle set gives the
-    empty signature (all values ``2**64 - 1``).
+    empty signature (all values ``2**64 - 1``). The minimum runs in a numba-compiled loop (``compiled``
+    None: when numba is installed), else in chunked numpy; both give the same values.
     """
-    template = _template(config.num_perm, config.seed)
-    minhash = MinHash(
-        num_perm=config.num_perm,
-        seed=config.seed,
-        hashfunc=_identity,
-        permutations=template.permutations,
-        scheme=_SCHEME,
-    )
+    a, b = _permutations(config.num_perm, config.seed)
+    out = np.full(config.num_perm, _EMPTY_HASH, dtype=np.uint64)
     if len(shingle_hashes):
-        minhash.update_batch(np.asarray(shingle_hashes, dtype=np.uint64).tolist())
-    return minhash.hashvalues
+        mixed = _fmix64(np.ascontiguousarray(shingle_hashes, dtype=np.uint64))
+        use_compiled = _min_affine_compiled is not None if compiled is None else compiled
+        if use_compiled:
+            if _min_affine_compiled is None:
+                raise RuntimeError("compiled=True needs numba")
+            _min_affine_compiled(mixed, a, b, out)
+        else:
+            _min_affine_numpy(mixed, a, b, out)
+    return out
 
 
 def to_datasketch(sig: np.ndarray, config: NearDupConfig) -> MinHash:
@@ -334,3 +437,26 @@ def group_duplicates(
                 score = duplicates[anchor][member]
                 assigned[member] = DupAssignment(member, group, anchor, score.jaccard, False, score.containment)
     return [assigned[article_id] for article_id in sorted(assigned)]
+
+
+def component_roots(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Every id named in ``pairs`` → the smallest id of its connected component (union-find).
+
+    ``group_duplicates`` on one component never looks at another: an article's group depends only on
+    the articles it can reach through verified copies. So the grouping can run per component, keyed by
+    this root, and give exactly the result of one global call.
+    """
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in parent}

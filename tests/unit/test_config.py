@@ -27,6 +27,8 @@ def test_options_reach_the_stage_configs():
     (("--input", "x", "--output", "o", "--date", "yesterday"), "YYYY-MM-DD"),
     (("--input", "x", "--output", "o", "--max_seq_length", "4"), "max_seq_length"),
     (("--input", "x", "--output", "o", "--reference_time", "soon"), "reference_time"),
+    (("--input", "x", "--output", "o", "--embed_backend", "int8"), "backend must be one of torch, onnx, onnx-int8"),
+    (("--input", "x", "--output", "o", "--embed_backend", "onnx", "--embed_device", "cuda"), "cpu device only"),
 ])
 def test_bad_configuration_is_one_clear_error(argv, message):
     with pytest.raises(ConfigError, match=message):
@@ -41,3 +43,20 @@ def test_unknown_options_are_found_and_beam_options_are_known():
 def test_event_length_rule_options():
     c = config("--input", "x", "--output", "o", "--event_short_threshold", "0.3", "--event_full_text_words", "0")
     assert (c.events.short_threshold, c.events.full_text_words) == (0.3, 0)
+
+
+def test_embedding_backend_options():
+    c = config("--input", "x", "--output", "o", "--embed_backend", "onnx-int8", "--max_seq_length", "128",
+               "--embed_cache_dir", "/tmp/exports", "--torch_threads", "2")
+    assert (c.embedding.backend, c.embedding.max_seq_length, c.embedding.cache_dir, c.embedding.torch_threads) == (
+        "onnx-int8", 128, "/tmp/exports", 2)
+    assert config("--input", "x", "--output", "o").embedding.backend == "torch"
+
+
+def test_model_threads_are_shared_out_between_local_worker_processes(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    base = ("--input", "x", "--output", "o")
+    assert config(*base).embedding.torch_threads == 0  # one process: the library's default, every core
+    multi = base + ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
+    assert config(*multi).embedding.torch_threads == 4
+    assert config(*multi, "--torch_threads", "1").embedding.torch_threads == 1

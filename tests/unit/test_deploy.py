@@ -145,6 +145,8 @@ GOOD = {
     "shingle_size": ["5"],
     "max_bucket_size": ["200"],
     "model": ["packaged:all-MiniLM-L6-v2", "/models/minilm"],
+    "embed_backend": ["torch", "onnx", "onnx-int8"],
+    "embed_cache_dir": ["/var/cache/storybeam"],
     "max_seq_length": ["256"],
     "embed_batch_size": ["32"],
     "embed_device": ["cpu", "cuda", "cuda:0"],
@@ -164,6 +166,7 @@ BAD = {
     "progress_seconds": ["-1", "five"],
     "dedup_threshold": ["1.5", "-0.1"],
     "embed_device": ["gpu"],
+    "embed_backend": ["int8", "ONNX"],
     "embed_accelerator": ["nvidia-tesla-t4"],
 }
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 
 import numpy as np
 import pytest
@@ -355,3 +356,87 @@ def test_grouping_is_an_order_independent_anchor_partition(ids, edges, use_prior
     rng.shuffle(shuffled_ids)
     rng.shuffle(shuffled_pairs)
     assert group_duplicates(iter(shuffled_ids), iter(shuffled_pairs), priority) == result
+
+
+# --- the fast paths equal their definitions ----------------------------------------------------------
+
+
+def _reference_shingles(text: str, size: int) -> np.ndarray:
+    # The definition, written the slow and obvious way: \w+ words of the lowercased text, space-joined.
+    words = re.findall(r"\w+", text.lower())
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    grams = [" ".join(words)] if len(words) <= size else [
+        " ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+    return np.unique(np.array([_h(g) for g in grams], dtype=np.uint64))
+
+
+def _reference_signature(hashes: np.ndarray) -> np.ndarray:
+    reference = MinHash(num_perm=CONFIG.num_perm, seed=CONFIG.seed, hashfunc=lambda v: v, scheme="affine64")
+    if len(hashes):
+        reference.update_batch([int(v) for v in hashes])
+    return reference.hashvalues
+
+
+@pytest.mark.parametrize("text", [
+    "Café déjà-vu: naïve\u00a0façade — İstanbul STRASSE straße ǅemal",  # accents, NBSP, dash, case folds
+    "日本語のテキスト, 中文 text and ١٢٣ digits_with_underscores",
+    "tab\tseparated\nlines\r\nand\x0bvertical\x0cfeed \x1f unit-sep",
+    "a", "a b c d e", "a b c d e f", "", " -- !! — ",
+])
+def test_shingles_equal_the_regex_definition_on_awkward_text(text):
+    for compiled in (True, False):
+        np.testing.assert_array_equal(shingles(text, 5, compiled), _reference_shingles(text, 5))
+        np.testing.assert_array_equal(shingles(text, 2, compiled), _reference_shingles(text, 2))
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
+       size=st.integers(min_value=1, max_value=6))
+def test_shingles_equal_the_regex_definition(text, size):
+    expected = _reference_shingles(text, size)
+    np.testing.assert_array_equal(shingles(text, size, compiled=True), expected)
+    np.testing.assert_array_equal(shingles(text, size, compiled=False), expected)
+
+
+def test_long_grams_are_hashed_by_the_library():
+    # A 5-gram of 300 bytes is past the compiled XXH3 paths (<= 240 bytes): the xxhash package takes it.
+    text = " ".join(["a" * 60, "b" * 60, "c" * 60, "d" * 60, "e" * 56, "f"])
+    np.testing.assert_array_equal(shingles(text, 5, compiled=True), _reference_shingles(text, 5))
+
+
+def test_compiled_xxh3_equals_the_library_on_every_short_length():
+    from transforms.shingle_hashing import _SECRET, xxh3_64
+
+    rng = random.Random(5)
+    for length in range(1, 241):
+        for _ in range(8):
+            data = bytes(rng.randrange(256) for _ in range(length + 3))
+            start = rng.randrange(4)
+            got = int(xxh3_64(np.frombuffer(data, dtype=np.uint8), start, length, _SECRET))
+            assert got == xxhash.xxh3_64_intdigest(data[start : start + length]), length
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(hashes=st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=2500))
+def test_compiled_and_numpy_signatures_equal_datasketch(hashes):
+    values = np.unique(np.array(hashes, dtype=np.uint64))
+    expected = _reference_signature(values)
+    np.testing.assert_array_equal(signature(values, CONFIG, compiled=True), expected)
+    np.testing.assert_array_equal(signature(values, CONFIG, compiled=False), expected)
+
+
+def test_signature_of_long_article_spans_several_numpy_chunks():
+    values = np.unique(np.random.default_rng(3).integers(0, 2**63, 5000, dtype=np.uint64))
+    expected = _reference_signature(values)
+    np.testing.assert_array_equal(signature(values, CONFIG, compiled=False), expected)
+    np.testing.assert_array_equal(signature(values, CONFIG), expected)
+
+
+def test_component_roots_are_the_smallest_id_of_each_component():
+    from transforms.minhash import component_roots
+
+    pairs = [("e", "f"), ("b", "c"), ("c", "d"), ("a", "d"), ("x", "y")]
+    assert component_roots(pairs) == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e", "f": "e",
+                                      "x": "x", "y": "x"}
+    assert component_roots([]) == {}

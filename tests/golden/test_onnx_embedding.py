@@ -1,0 +1,60 @@
+"""The ONNX backends against the torch model they are exported from (real weights, offline)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from transforms.embedding_model import EmbeddingConfig, load_encoder, packaged_model_path
+from transforms.onnx_embedding import check_exportable, exported_model
+
+pytestmark = pytest.mark.golden
+
+TEXTS = [
+    "Overnight fire guts historic Dunmore mill in Tarrow Heath",
+    "The harbour authority in Kestrel Bay said on Monday that the northern pier will close for repairs "
+    "after inspectors found cracks in three of its concrete supports during a routine survey last week. " * 6,
+    "Bank of Veltria cuts its main rate by a quarter point",
+    "x",
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("onnx-cache"))
+
+
+@pytest.fixture(scope="module")
+def torch_vectors():
+    return load_encoder(EmbeddingConfig(max_seq_length=128)).encode(TEXTS, batch_size=2, normalize_embeddings=True)
+
+
+def test_onnx_fp32_gives_the_torch_vectors(cache_dir, torch_vectors):
+    encoder = load_encoder(EmbeddingConfig(backend="onnx", max_seq_length=128, cache_dir=cache_dir))
+    vectors = encoder.encode(TEXTS, batch_size=2)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.99999
+    # Exported once into the cache folder, never into the model's folder.
+    assert str(encoder.path).startswith(cache_dir) and encoder.path.name == "model.onnx"
+
+
+def test_onnx_int8_per_channel_stays_close_to_torch(cache_dir, torch_vectors):
+    encoder = load_encoder(EmbeddingConfig(backend="onnx-int8", max_seq_length=128, cache_dir=cache_dir))
+    cosines = np.sum(encoder.encode(TEXTS, batch_size=3) * torch_vectors, axis=1)
+    assert np.min(cosines) > 0.95, cosines
+    assert encoder.path.name == "model-int8-per-channel.onnx"
+    assert exported_model(packaged_model_path(), True, cache_dir) == encoder.path  # reused, not re-exported
+
+
+def test_only_mean_pooling_models_are_exported(tmp_path):
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
+    with pytest.raises(ValueError, match="mean pooling only"):
+        check_exportable(tmp_path)
