@@ -26,6 +26,8 @@ class JobConfig:
     inputs: tuple[str, ...]
     output: str
     date: str | None = None
+    repeat_window_days: int = 30
+    copy_window_days: int = 7
     output_shards: int = 1
     min_words: int = 3
     progress_seconds: float = 5.0
@@ -49,6 +51,8 @@ class JobConfig:
                 datetime.strptime(self.date, "%Y-%m-%d")
             except ValueError as e:
                 raise ConfigError(f"--date {self.date!r} is not a calendar date") from e
+        if self.repeat_window_days < 1 or self.copy_window_days < 1:
+            raise ConfigError("--repeat_window_days and --copy_window_days must be at least 1")
         if self.output_shards < 1:
             raise ConfigError("--output_shards must be at least 1")
         if self.min_words < 1:
@@ -107,6 +111,8 @@ def job_config(options: PipelineOptions) -> JobConfig:
         inputs=tuple(o.input or ()),
         output=(o.output or "").rstrip("/"),
         date=o.date,
+        repeat_window_days=o.repeat_window_days if o.repeat_window_days is not None else 30,
+        copy_window_days=o.copy_window_days if o.copy_window_days is not None else 7,
         output_shards=o.output_shards or 1,
         min_words=o.min_words if o.min_words is not None else 3,
         progress_seconds=o.progress_seconds if o.progress_seconds is not None else 5.0,

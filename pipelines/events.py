@@ -18,18 +18,22 @@ from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import DirectOptions, GoogleCloudOptions, PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineState
 
-from pipelines import progress, publish
+from pipelines import progress, publish, state_store
 from pipelines.config import JobConfig, job_config
 from pipelines.locking import output_lock
 from pipelines.options import ConfigError, unknown_options
 from pipelines.storage_errors import storage_problem
 from schemas.records import Article
+from schemas.state import event_facts, event_unit, recent_doc
+from transforms.article_parsing import content_sha1
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
 from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
+from transforms.earlier_copies import MatchEarlierCopies, earlier_anchor
 from transforms.embed_articles import EmbedArticles
 from transforms.embedding_model import check_model
+from transforms.event_history import CumulateEvents, NextState
 from transforms.normalize_articles import NormalizeArticles
 from transforms.read_articles import ReadArticles
 from transforms.strip_boilerplate import StripBoilerplate
@@ -40,38 +44,75 @@ LOCAL_RUNNERS = (None, "DirectRunner", "FnApiRunner")
 
 
 def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
-          model_handler: ModelHandler | None = None, count_progress: bool = False) -> dict[str, Any]:
+          model_handler: ModelHandler | None = None, count_progress: bool = False,
+          earlier_dt: str | None = None) -> dict[str, Any]:
     """Wire the whole job onto ``pipeline``; tables are written under ``root`` (a staging folder).
-    With ``count_progress``, side branches count articles per stage for :mod:`pipelines.progress`."""
+    A dated run continues from the state snapshot of ``earlier_dt`` (``pipelines/state_store.py``;
+    None: nothing earlier) and writes its own snapshot beside its tables. With ``count_progress``,
+    side branches count articles per stage for :mod:`pipelines.progress`."""
+    state = state_store.read_state(pipeline, config.output, earlier_dt)
+    seen = state["seen"] | "EarlierSeen" >> beam.Map(lambda r: (r["article_id"], r["text_sha1"]))
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
-    normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles()
+    normalized = read["articles"] | "NormalizeArticles" >> NormalizeArticles(seen)
     stripped = normalized["articles"] | "StripBoilerplate" >> StripBoilerplate(config.boilerplate, config.min_words)
     # From here on only clean_text is read (dead letters after stripping are none): dropping the raw text
     # halves what every later join and buffer carries per article.
     clean = stripped["articles"] | "ReleaseRawText" >> beam.Map(release_raw_text)
-    dups = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
+    grouped = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
+    dups = {"dups": grouped["dups"], "representatives": grouped["representatives"],
+            "earlier": state["copies"] | "EarlierAnchors" >> beam.Map(earlier_anchor)
+            } | "MatchEarlierCopies" >> MatchEarlierCopies(config.near_dup)
     embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
         config.embedding, model_handler, config.embed_accelerator)
-    events = {"anchors": dups["representatives"], "embeddings": embeddings} | "ClusterEvents" >> ClusterEvents(
-        config.events)
+    clustered = {
+        "anchors": dups["representatives"], "embeddings": embeddings,
+        "earlier_events": state["events"] | "EarlierEvents" >> beam.Map(event_unit),
+        "earlier_recent": state["recent"] | "EarlierStories" >> beam.Map(recent_doc),
+    } | "ClusterEvents" >> ClusterEvents(config.events, undated_at=partition_time(config.date))
+    memberships = ((clustered["memberships"], dups["memberships"])
+                   | "AllMemberships" >> beam.Flatten())
     # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see
     # the input's own metadata (fed to the clusterer, page dates of follow-up reports split ECB+ events at
-    # the time-gap rule: whole-job B3 F1 0.937 -> 0.881).
-    # Described from the page text, which is then dropped as on the clustering branch.
+    # the time-gap rule: whole-job B3 F1 0.937 -> 0.881). Described from the page text, which is then
+    # dropped as on the clustering branch.
     described = (stripped["articles"] | "DescribeArticles" >> DescribeArticles(config.page_metadata)
                  | "ReleaseDescribedText" >> beam.Map(release_raw_text))
-    tables = {"articles": described, "dups": dups["dups"], "events": events} | "CanonicalizeEvents" >> CanonicalizeEvents()
+    tables = ({"articles": described, "dups": dups["dups"], "events": memberships}
+              | "CanonicalizeEvents" >> CanonicalizeEvents())
+    history = {
+        "events": tables["events"], "merges": clustered["merges"], "state_events": clustered["events"],
+        "earlier_facts": state["events"] | "EarlierFacts" >> beam.Map(lambda r: (r["event_id"], event_facts(r))),
+    } | "CumulateEvents" >> CumulateEvents(config.date or "")
     if count_progress:
-        for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, events)):
+        for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, clustered["memberships"])):
             progress.count_into(pcoll, stage)
     dead_letters = (read["dead_letters"], stripped["dead_letters"]) | "DeadLetters" >> beam.Flatten()
-    return {
-        "events": tables["events"],
+    written = {
+        "events": history["events"],
         "articles": tables["articles"],
         "dead_letters": dead_letters,
+        "event_merges": history["merges"],
         "read_counts": read["read_counts"],
         "collapsed": normalized["collapsed"],
     } | "WriteEventTables" >> WriteEventTables(root, config.partition, config.output_shards)
+    if config.partition:
+        nxt = {
+            "recent": clustered["recent"],
+            "seen_tonight": normalized["articles"] | "SeenTonight" >> beam.Map(
+                lambda a: (a.article_id, content_sha1(a.text))),
+            "seen_earlier": state["seen"], "dups": dups["dups"], "shingles": dups["shingles"],
+            "memberships": clustered["memberships"], "copies_earlier": state["copies"],
+            "merges": clustered["merges"],
+        } | "NextState" >> NextState(config.date, config.repeat_window_days, config.copy_window_days)
+        written.update({f"_state/{t}": files for t, files in (
+            {"events": history["state_events"], **nxt}
+            | "WriteStateTables" >> state_store.WriteStateTables(root, config.partition)).items()})
+    return written
+
+
+def partition_time(run_date: str | None) -> datetime | None:
+    """Where a dated run places stories without a publish time: noon UTC of its date."""
+    return datetime.fromisoformat(run_date).replace(hour=12, tzinfo=timezone.utc) if run_date else None
 
 
 def release_raw_text(article: Article) -> Article:
@@ -165,18 +206,20 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
     for path in publish.clean_leftovers(config.output):
         LOG.info("removed leftover of an earlier run: %s", path)
     staging = publish.staging_root(config.output, run_id)
+    earlier_dt = state_store.earlier_date(config.output, config.date) if config.date else None
     manifest = {
         "run_id": run_id,
         "started_at": started.isoformat(),
         "code_version": _code_version(),
         "partition": config.partition,
+        "continues_from": earlier_dt,
         "input_files": inputs,
         "options": config.describe(),
         "schema_versions": publish.schema_versions(),
     }
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
     show_progress = config.progress_seconds > 0 and runs_in_this_process(options) and not is_template_launch(options)
-    written = build(pipeline, config, staging, model_handler, count_progress=show_progress)
+    written = build(pipeline, config, staging, model_handler, count_progress=show_progress, earlier_dt=earlier_dt)
     if is_template_launch(options):
         _ = (pipeline
              | "Publish:Once" >> beam.Create([None])

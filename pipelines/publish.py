@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from schemas.state import STATE_SCHEMAS
 from schemas.tables import SCHEMA_VERSIONS, SCHEMAS
 from transforms.write_event_tables import ACCOUNTING
 
@@ -26,6 +27,7 @@ SUCCESS = "_SUCCESS"
 MANIFEST = "_manifest.json"
 SUMMARY = "_summary.json"
 STAGING = "_staging"
+STATE = "_state"  # pipelines/state_store.py
 
 
 class PublishError(RuntimeError):
@@ -54,9 +56,9 @@ def list_files(folder: str) -> list[str]:
     return sorted(m.path for m in result.metadata_list if not m.path.rstrip("/").endswith(folder.rstrip("/")))
 
 
-def read_table(folder: str, table: str) -> pa.Table:
+def read_table(folder: str, table: str, schema: pa.Schema | None = None) -> pa.Table:
     """All Parquet parts in ``folder`` as one table with the table's schema (exact, metadata aside)."""
-    schema = SCHEMAS[table]
+    schema = schema or SCHEMAS[table]
     pieces = []
     for path in list_files(folder):
         if not path.endswith(".parquet"):
@@ -148,6 +150,9 @@ def verify_staged(staging: str, partition: str | None) -> StagedRun:
     ids = tables["articles"].column("article_id").to_pylist()
     if len(ids) != len(set(ids)):
         raise PublishError("duplicate article_id rows in the articles table")
+    if partition:
+        for table, schema in STATE_SCHEMAS.items():  # the next run's state: schema-checked like the tables
+            read_table(_join(staging, STATE, table, partition), table, schema)
     return StagedRun(tables, accounting, summary)
 
 
@@ -156,16 +161,22 @@ def publish(output: str, staging: str, partition: str | None, manifest: dict[str
     commit = commit_root(output, partition)
     _delete(p for p in list_files(commit) if p.endswith("/" + SUCCESS))
     for table in SCHEMAS:
-        target = _join(output, table, partition)
-        _delete(list_files(target))  # nothing stale from an earlier run survives
-        staged = list_files(_join(staging, table, partition))
-        if not FileSystems.exists(target):
-            FileSystems.mkdirs(target)
-        FileSystems.rename(staged, [_join(target, s.rsplit("/", 1)[1]) for s in staged])
+        _replace(_join(staging, table, partition), _join(output, table, partition))
+    if partition:
+        for table in STATE_SCHEMAS:
+            _replace(_join(staging, STATE, table, partition), _join(output, STATE, table, partition))
     _write_text(_join(commit, SUMMARY), json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
     _write_text(_join(commit, MANIFEST), json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     _write_text(_join(commit, SUCCESS), manifest["run_id"] + "\n")
     remove_staging(staging)
+
+
+def _replace(staged_folder: str, target: str) -> None:
+    _delete(list_files(target))  # nothing stale from an earlier run survives
+    staged = list_files(staged_folder)
+    if not FileSystems.exists(target):
+        FileSystems.mkdirs(target)
+    FileSystems.rename(staged, [_join(target, s.rsplit("/", 1)[1]) for s in staged])
 
 
 def _object_store(path: str) -> bool:

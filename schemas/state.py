@@ -7,12 +7,12 @@ does not know.
 
 - ``events``: one row per live event (see ``transforms/event_state.py``): the engine's summary of the
   event (summed signal vectors, span, names) and the cumulative facts readers see in the ``events``
-  table (counts, sources, headline, span, key names and places).
+  table (``first_seen_dt`` and the ``total_*`` columns: counts, span, sources).
 - ``recent``: the latest stories' features, the context of the next night's first block.
-- ``seen``: every article id ingested within ``max_time_gap_hours`` and the sha1 of its text, so a
-  record delivered again on a later night is counted as a repeat, not a new article.
-- ``copies``: the near-duplicate anchors of recent nights and their word-shingle hashes, so a reprint
-  on a later night is recognised as a copy of the earlier article.
+- ``seen``: every article id ingested in the last ``repeat_window_days`` partitions and the sha1 of
+  its text, so a record delivered again on a later night is counted as a repeat, not a new article.
+- ``copies``: the near-duplicate anchors of the last ``copy_window_days`` partitions with their
+  group, event and word-shingle hashes, so a reprint on a later night is recognised as a copy.
 """
 from __future__ import annotations
 
@@ -57,19 +57,14 @@ STATE_EVENTS_SCHEMA = pa.schema([
     pa.field("raw_sparse_ids", _I64, nullable=False),
     pa.field("raw_sparse_values", _F32, nullable=False),
     pa.field("names", _COUNTED, nullable=False),
-    # What readers see of the event, cumulative over every night so far.
+    # What readers see of the event, cumulative over every partition so far (the events table's
+    # first_seen_dt and total_* columns).
     pa.field("first_dt", pa.string(), nullable=False),
     pa.field("article_count", pa.int32(), nullable=False),
     pa.field("dup_group_count", pa.int32(), nullable=False),
-    pa.field("similarity_sum", pa.float64(), nullable=False),
-    pa.field("sources", _STR, nullable=False),
-    pa.field("languages", _STR, nullable=False),
     pa.field("first_published_at", _TS),
     pa.field("last_published_at", _TS),
-    pa.field("canonical_article_id", pa.string(), nullable=False),
-    pa.field("headline", pa.string(), nullable=False),
-    pa.field("summary", pa.string(), nullable=False),
-    pa.field("mentions", _MENTION, nullable=False),
+    pa.field("sources", _STR, nullable=False),
 ], metadata=_meta("events"))
 
 STATE_RECENT_SCHEMA = pa.schema([
@@ -92,6 +87,7 @@ STATE_COPIES_SCHEMA = pa.schema([
     pa.field("article_id", pa.string(), nullable=False),
     pa.field("dup_group_id", pa.string(), nullable=False),
     pa.field("event_id", pa.string(), nullable=False),
+    pa.field("event_similarity", pa.float32(), nullable=False),
     pa.field("published_at", _TS),
     pa.field("shingles", pa.list_(pa.field("element", pa.uint64())), nullable=False),
     pa.field("dt", pa.string(), nullable=False),
@@ -143,20 +139,27 @@ def recent_doc(row: dict[str, Any]) -> DocFeatures:
 
 @dataclass(frozen=True)
 class EventFacts:
-    """What readers see of an event, cumulative over every night so far (a state row's tail)."""
+    """What readers see of an event, cumulative over every partition so far (a state row's tail)."""
 
     first_dt: str
     article_count: int
     dup_group_count: int
-    similarity_sum: float
-    sources: tuple[str, ...]
-    languages: tuple[str, ...]
     first_published_at: datetime | None
     last_published_at: datetime | None
-    canonical_article_id: str
-    headline: str
-    summary: str
-    mentions: tuple[tuple[str, str, int], ...]  # (surface, kind, members mentioning it)
+    sources: tuple[str, ...]
+
+    def plus(self, other: "EventFacts") -> "EventFacts":
+        """Both together (an event that absorbed another, or tonight's part of an earlier event)."""
+        def pick(f, x, y):
+            return f(v for v in (x, y) if v is not None) if (x is not None or y is not None) else None
+        return EventFacts(
+            first_dt=min(self.first_dt, other.first_dt),
+            article_count=self.article_count + other.article_count,
+            dup_group_count=self.dup_group_count + other.dup_group_count,
+            first_published_at=pick(min, self.first_published_at, other.first_published_at),
+            last_published_at=pick(max, self.last_published_at, other.last_published_at),
+            sources=tuple(sorted(set(self.sources) | set(other.sources))),
+        )
 
 
 def event_row(unit: Unit, facts: EventFacts) -> dict[str, Any]:
@@ -179,15 +182,9 @@ def event_row(unit: Unit, facts: EventFacts) -> dict[str, Any]:
         "first_dt": facts.first_dt,
         "article_count": facts.article_count,
         "dup_group_count": facts.dup_group_count,
-        "similarity_sum": float(facts.similarity_sum),
-        "sources": list(facts.sources),
-        "languages": list(facts.languages),
         "first_published_at": facts.first_published_at,
         "last_published_at": facts.last_published_at,
-        "canonical_article_id": facts.canonical_article_id,
-        "headline": facts.headline,
-        "summary": facts.summary,
-        "mentions": [{"surface": s, "kind": k, "count": int(c)} for s, k, c in facts.mentions],
+        "sources": list(facts.sources),
     }
 
 
@@ -215,13 +212,7 @@ def event_facts(row: dict[str, Any]) -> EventFacts:
         first_dt=row["first_dt"],
         article_count=int(row["article_count"]),
         dup_group_count=int(row["dup_group_count"]),
-        similarity_sum=float(row["similarity_sum"]),
-        sources=tuple(row["sources"]),
-        languages=tuple(row["languages"]),
         first_published_at=row["first_published_at"],
         last_published_at=row["last_published_at"],
-        canonical_article_id=row["canonical_article_id"],
-        headline=row["headline"],
-        summary=row["summary"],
-        mentions=tuple((m["surface"], m["kind"], int(m["count"])) for m in row["mentions"]),
+        sources=tuple(row["sources"]),
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSIONS = {"articles": "1.1", "events": "1.1", "dead_letters": "1.0"}
+SCHEMA_VERSIONS = {"articles": "1.1", "events": "1.2", "dead_letters": "1.0", "event_merges": "1.0"}
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -67,6 +67,14 @@ EVENTS_SCHEMA = pa.schema(
         pa.field("languages", pa.list_(pa.field("element", pa.string())), nullable=False),
         pa.field("key_names", pa.list_(pa.field("element", pa.string())), nullable=False),
         pa.field("key_places", pa.list_(pa.field("element", pa.string())), nullable=False),
+        # 1.2: the event across every partition so far (dated runs; in a run without --date they equal
+        # the columns above and first_seen_dt is null). The columns above are this partition's.
+        pa.field("first_seen_dt", pa.string()),
+        pa.field("total_article_count", pa.int32()),
+        pa.field("total_dup_group_count", pa.int32()),
+        pa.field("total_first_published_at", _TS),
+        pa.field("total_last_published_at", _TS),
+        pa.field("total_sources", pa.list_(pa.field("element", pa.string()))),
     ],
     metadata={"storybeam.table": "events", "storybeam.schema_version": SCHEMA_VERSIONS["events"]},
 )
@@ -84,10 +92,22 @@ DEAD_LETTERS_SCHEMA = pa.schema(
     metadata={"storybeam.table": "dead_letters", "storybeam.schema_version": SCHEMA_VERSIONS["dead_letters"]},
 )
 
+# A dated run that found two earlier events to be one: readers resolve merged_event_id to
+# into_event_id (published partitions are never rewritten). Empty in a run without --date.
+EVENT_MERGES_SCHEMA = pa.schema(
+    [
+        pa.field("merged_event_id", pa.string(), nullable=False),
+        pa.field("into_event_id", pa.string(), nullable=False),
+        pa.field("dt", pa.string(), nullable=False),
+    ],
+    metadata={"storybeam.table": "event_merges", "storybeam.schema_version": SCHEMA_VERSIONS["event_merges"]},
+)
+
 SCHEMAS: dict[str, pa.Schema] = {
     "articles": ARTICLES_SCHEMA,
     "events": EVENTS_SCHEMA,
     "dead_letters": DEAD_LETTERS_SCHEMA,
+    "event_merges": EVENT_MERGES_SCHEMA,
 }
 
 
@@ -143,6 +163,22 @@ class EventRow:
     languages: list[str]
     key_names: list[str]
     key_places: list[str]
+    first_seen_dt: str | None = None
+    total_article_count: int | None = None
+    total_dup_group_count: int | None = None
+    total_first_published_at: datetime | None = None
+    total_last_published_at: datetime | None = None
+    total_sources: list[str] | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        return _row(self)
+
+
+@dataclass(frozen=True)
+class EventMergeRow:
+    merged_event_id: str
+    into_event_id: str
+    dt: str
 
     def to_row(self) -> dict[str, Any]:
         return _row(self)

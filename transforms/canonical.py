@@ -155,6 +155,11 @@ def build_event(members: list[EventMember], event_id: str | None = None) -> tupl
         languages=sorted({m.article.language for m in members if m.article.language}),
         key_names=key_names,
         key_places=key_places,
+        total_article_count=len(members),
+        total_dup_group_count=len({m.dup.dup_group_id for m in members}),
+        total_first_published_at=min(times) if times else None,
+        total_last_published_at=max(times) if times else None,
+        total_sources=sources,
     )
     rows = [article_row(m, event_id, m is canonical) for m in members]
     return event, rows

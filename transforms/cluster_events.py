@@ -5,9 +5,16 @@ block and each block is clustered on its own worker, with the block before it as
 blocks' clusters (compact summaries: summed vectors, span, names), and the events of earlier runs
 when there is a state, meet in one linking step. Each member's similarity to its final event is
 computed back on the members' keys.
+
+With the state of earlier runs (``earlier_events``: the live events as compact Units,
+``earlier_recent``: the latest stories' features) this is ``transforms.event_state.advance`` as Beam
+steps: the earlier stories are the first block's context, the earlier events join the linking, and
+the outputs include the next state (``events``, ``recent``) and the ``merges`` of earlier events.
 """
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any, Iterable
 
 import apache_beam as beam
@@ -27,12 +34,14 @@ from transforms.event_engine import (
     member_similarities,
 )
 from transforms.event_features import DocFeatures, EventDoc, doc_features
+from transforms.event_state import EventMerge, compact_event
 
 STAGE = "cluster_events"
 _MEMBER, _CONTEXT = "member", "context"
 
 
-def _doc_features(element: tuple[str, dict], max_text_chars: int) -> Iterable[DocFeatures]:
+def _doc_features(element: tuple[str, dict], max_text_chars: int,
+                  undated_at: datetime | None) -> Iterable[DocFeatures]:
     article_id, joined = element
     if not joined["articles"] or not joined["embeddings"]:
         Metrics.counter(STAGE, "skipped:missing_embedding").inc()
@@ -43,7 +52,7 @@ def _doc_features(element: tuple[str, dict], max_text_chars: int) -> Iterable[Do
         embedding=np.asarray(joined["embeddings"][0], dtype=np.float32),
         title=article.title,
         text=(article.clean_text or "")[:max_text_chars],
-        published_at=article.published_at,
+        published_at=article.published_at or undated_at,
     ))]
 
 
@@ -78,10 +87,28 @@ class _ClusterBlock(beam.DoFn):
             yield beam.pvalue.TaggedOutput(self.MEMBER_VECTORS, (article_id, vectors))
 
 
-def _link(units: list[Unit], config: EventClusteringConfig) -> Iterable[tuple[str, Any]]:
+def _first_block_context(doc: DocFeatures, hour_counts: dict[int, int], block_docs: int
+                         ) -> Iterable[tuple[int, tuple[str, DocFeatures]]]:
+    # An earlier run's latest stories are the context of this run's first block (and the undated one).
+    blocks = set(block_of_hours(hour_counts, block_docs).values())
+    dated = [b for b in blocks if b != UNDATED]
+    for block in ([min(dated)] if dated else []) + ([UNDATED] if UNDATED in blocks else []):
+        yield block, (_CONTEXT, doc)
+
+
+def _link(units: list[Unit], config: EventClusteringConfig) -> Iterable[Any]:
     events = link_units(units, config)
     Metrics.counter(STAGE, "events").inc(sum(1 for e in events if e.members))
+    # The next state: events that can still be joined (last story within max_time_gap_hours of the
+    # newest; an event with no known time cannot be placed and leaves), and earlier events merged.
+    newest = max((e.t_max for e in events if math.isfinite(e.t_max)), default=math.nan)
     for event in events:
+        if math.isfinite(event.t_max) and not newest - event.t_max > config.max_time_gap_hours:
+            yield beam.pvalue.TaggedOutput(ClusterEvents.EVENTS, compact_event(event, config))
+        if event.event_id:
+            for merged in event.absorbed:
+                Metrics.counter(STAGE, "earlier_events_merged").inc()
+                yield beam.pvalue.TaggedOutput(ClusterEvents.MERGES, EventMerge(merged, event.event_id))
         if not event.members:
             continue
         event_id = event_id_of(event)
@@ -108,57 +135,98 @@ def _similarities(element: tuple[str, dict]) -> Iterable[tuple[str, EventMembers
 
 
 class ClusterEvents(beam.PTransform):
-    """(anchors: Article, embeddings: (article_id, float32[dim])) → (anchor_id, EventMembership).
+    """{anchors: Article, embeddings: (article_id, float32[dim]), optional earlier_events: Unit,
+    earlier_recent: DocFeatures} → {memberships: (anchor_id, EventMembership), events: Unit (the live
+    events after this run, compact), recent: DocFeatures (the latest ``context_docs`` stories),
+    merges: EventMerge}.
 
     Stories are keyed by time block (consecutive hours, at least ``block_docs`` stories each;
-    undated stories form one block) and clustered per block with the previous block as context,
-    in parallel; the blocks' clusters are linked in one step over their compact summaries (not
+    undated stories form one block; ``undated_at``, when given, dates them instead: a dated run's
+    partition day) and clustered per block with the previous block as context, in parallel; the blocks' clusters are linked in one step over their compact summaries (not
     the stories). Deterministic whatever the arrival order. Metrics: ``cluster_events/blocks``,
     ``representatives``, ``events``, ``skipped:missing_embedding``. No dead letters.
     """
 
-    def __init__(self, config: EventClusteringConfig, max_text_chars: int = 20_000) -> None:
+    EVENTS, MERGES, MEMBERS = "events", "merges", "members"
+
+    def __init__(self, config: EventClusteringConfig, max_text_chars: int = 20_000,
+                 undated_at: datetime | None = None) -> None:
         super().__init__()
         self._config = config
         self._max_text_chars = max_text_chars
+        self._undated_at = undated_at
 
-    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+    def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
         config = self._config
+        pipeline = inputs["anchors"].pipeline
+        earlier_events = inputs.get("earlier_events") or (pipeline | "NoEarlierEvents" >> beam.Create([]))
+        earlier_recent = inputs.get("earlier_recent") or (pipeline | "NoEarlierStories" >> beam.Create([]))
         keyed = inputs["anchors"] | "KeyAnchors" >> beam.Map(lambda a: (a.article_id, a))
         docs = (
             {"articles": keyed, "embeddings": inputs["embeddings"]}
             | "JoinEmbeddings" >> beam.CoGroupByKey()
-            | "Features" >> beam.FlatMap(_doc_features, self._max_text_chars)
+            | "Features" >> beam.FlatMap(_doc_features, self._max_text_chars, self._undated_at)
         )
         hour_counts = (
             docs
             | "Hour" >> beam.Map(lambda d: (hour_of(d), 1))
             | "CountPerHour" >> beam.CombinePerKey(sum)
         )
+        to_blocks = docs | "ToBlocks" >> beam.FlatMap(_to_blocks, beam.pvalue.AsDict(hour_counts), config.block_docs)
+        earlier_context = (
+            earlier_recent
+            | "LatestEarlier" >> beam.combiners.ToList()
+            | "EarlierContext" >> beam.FlatMap(lambda docs: latest(docs, config.context_docs))
+            | "ToFirstBlock" >> beam.FlatMap(_first_block_context, beam.pvalue.AsDict(hour_counts),
+                                             config.block_docs)
+        )
         blocks = (
-            docs
-            | "ToBlocks" >> beam.FlatMap(_to_blocks, beam.pvalue.AsDict(hour_counts), config.block_docs)
+            (to_blocks, earlier_context)
+            | "WithEarlierContext" >> beam.Flatten()
             | "GroupBlocks" >> beam.GroupByKey()
             | "ClusterBlocks" >> beam.ParDo(_ClusterBlock(config)).with_outputs(
                 _ClusterBlock.MEMBER_VECTORS, main="units")
         )
         linked = (
-            blocks.units
+            (blocks.units, earlier_events)
+            | "WithEarlierEvents" >> beam.Flatten()
             | "AllClusters" >> beam.combiners.ToList()
-            | "Link" >> beam.FlatMap(_link, config)
+            | "Link" >> beam.FlatMap(_link, config).with_outputs(self.EVENTS, self.MERGES, main=self.MEMBERS)
         )
-        event_sums = linked | "EventSums" >> beam.FlatMap(
+        recent = (
+            (docs | "Tonight" >> beam.Map(lambda d: (1, d)), earlier_recent | "Earlier" >> beam.Map(lambda d: (0, d)))
+            | "AllStories" >> beam.Flatten()
+            | "Latest" >> beam.combiners.Top.Of(config.context_docs, key=_recency)
+            | "NextRecent" >> beam.FlatMap(_next_recent, config.context_docs)
+        )
+        linked_members = linked[self.MEMBERS]
+        event_sums = linked_members | "EventSums" >> beam.FlatMap(
             lambda kv: [(kv[0], kv[1][1])] if kv[1][0] == "event" else [])
-        member_of = linked | "MemberOf" >> beam.FlatMap(
+        member_of = linked_members | "MemberOf" >> beam.FlatMap(
             lambda kv: [(kv[0], kv[1][1])] if kv[1][0] == "member_of" else [])
         members = (
             {"event": member_of, "vectors": blocks[_ClusterBlock.MEMBER_VECTORS]}
             | "JoinMembers" >> beam.CoGroupByKey()
             | "ByEvent" >> beam.FlatMap(_by_event)
         )
-        return (
+        memberships = (
             {"sums": event_sums, "members": members}
             | "JoinEvents" >> beam.CoGroupByKey()
             | "Similarities" >> beam.FlatMap(_similarities)
         )
+        return {"memberships": memberships, "events": linked[self.EVENTS], "merges": linked[self.MERGES],
+                "recent": recent}
+
+
+def _recency(tagged: tuple[int, DocFeatures]) -> tuple:
+    tonight, doc = tagged
+    return (doc.hours if math.isfinite(doc.hours) else -math.inf, doc.article_id, tonight)
+
+
+def _next_recent(tagged: list[tuple[int, DocFeatures]], n: int) -> list[DocFeatures]:
+    # The same id tonight and earlier (a new text under an old id): tonight's story is kept.
+    by_id: dict[str, DocFeatures] = {}
+    for _, doc in sorted(tagged, key=lambda t: t[0]):
+        by_id[doc.article_id] = doc
+    return latest(list(by_id.values()), n)
 

@@ -9,6 +9,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.records import Article
 from transforms.article_identity import resolve_same_id
+from transforms.article_parsing import content_sha1
 from transforms.normalization import normalize_line, normalize_text
 
 STAGE = "normalize"
@@ -18,12 +19,20 @@ COLLAPSED = "collapsed"
 class _ResolveIds(beam.DoFn):
     def __init__(self) -> None:
         self._collapsed = Metrics.counter(STAGE, "collapsed:repeated_record")
+        self._earlier = Metrics.counter(STAGE, "collapsed:ingested_on_an_earlier_night")
         self._renamed = Metrics.counter(STAGE, "repaired:id_conflict_renamed")
 
-    def process(self, element: tuple[str, Iterable[Article]]) -> Iterable:
-        _, articles = element
-        kept, collapsed = resolve_same_id(articles)
-        self._renamed.inc(len(kept) - 1)
+    def process(self, element: tuple[str, dict]) -> Iterable:
+        _, joined = element
+        kept, collapsed = resolve_same_id(joined["articles"])
+        self._renamed.inc(max(len(kept) - 1, 0))
+        # The same id with the same text on an earlier night: a redelivery, not a second article.
+        earlier = set(joined["seen"])
+        if earlier:
+            again = [a for a in kept if content_sha1(a.text) in earlier]
+            self._earlier.inc(len(again))
+            kept = [a for a in kept if a not in again]
+            collapsed = collapsed + again
         for article in collapsed:
             self._collapsed.inc()
             yield beam.pvalue.TaggedOutput(COLLAPSED, (article.input_file, 1))
@@ -40,16 +49,27 @@ class NormalizeArticles(beam.PTransform):
 
     Records with the same id and text (read twice) collapse into one; the collapsed ones come out as
     ``collapsed`` ((input_file, 1)) for the run's accounting. Same id, different text: the later texts
-    are renamed (see ``resolve_same_id``). Output: dict with ``articles`` and ``collapsed``.
-    Metrics: ``normalize/collapsed:repeated_record``, ``normalize/repaired:id_conflict_renamed``.
+    are renamed (see ``resolve_same_id``). With ``seen`` ((article_id, text sha1) of articles ingested
+    on earlier nights), a record whose id and text were ingested before is collapsed too (a redelivered
+    feed item); a new text under an old id is a new article. Output: dict with ``articles`` and
+    ``collapsed``. Metrics: ``normalize/collapsed:repeated_record``,
+    ``normalize/collapsed:ingested_on_an_earlier_night``, ``normalize/repaired:id_conflict_renamed``.
     """
 
+    def __init__(self, seen: beam.PCollection | None = None) -> None:
+        super().__init__()
+        self._seen = seen
+
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
-        resolved = (
+        keyed = (
             articles
             | "Normalize" >> beam.Map(_normalize)
             | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
-            | "GroupById" >> beam.GroupByKey()
+        )
+        seen = self._seen if self._seen is not None else articles.pipeline | "NothingSeen" >> beam.Create([])
+        resolved = (
+            {"articles": keyed, "seen": seen}
+            | "GroupById" >> beam.CoGroupByKey()
             | "Resolve" >> beam.ParDo(_ResolveIds()).with_outputs(COLLAPSED, main="articles")
         )
         return {"articles": resolved.articles, "collapsed": resolved[COLLAPSED]}

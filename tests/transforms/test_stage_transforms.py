@@ -204,7 +204,7 @@ def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline):
         anchors = p | "A" >> beam.Create(articles)
         embeddings = p | "E" >> beam.Create([(a.article_id, fake_embedding(a.clean_text)) for a in articles])
         out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config)
-        rows = out | beam.Map(lambda kv: (kv[0], kv[1].event_id, round(kv[1].similarity, 5)))
+        rows = out["memberships"] | beam.Map(lambda kv: (kv[0], kv[1].event_id, round(kv[1].similarity, 5)))
         assert_that(rows, equal_to([(a.article_id, a.event_id, round(a.similarity, 5)) for a in expected]))
     by_event: dict[str, list[str]] = {}
     for a in expected:

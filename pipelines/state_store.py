@@ -1,0 +1,97 @@
+"""Where a dated run finds the state of earlier runs, and how it reads and writes it.
+
+Layout (beside the tables, under the same ``--output``)::
+
+    OUTPUT/_state/<events|recent|seen|copies>/dt=D/part-*.parquet   snapshot after the run for D
+    OUTPUT/_commits/dt=D/_SUCCESS                                   the run for D was published
+
+A run for ``--date D`` reads the snapshot of the latest published date before D. The rule for gaps:
+if that date is not the day before D (a night was skipped or failed), the run still reads it and
+logs a warning naming the missing days; stories of the missing nights are simply absent until they
+are run (a later run of a missing night reads the snapshot before it, not after). A rerun of D
+replaces D's partition and D's snapshot; partitions after D are not rewritten. Writes go to the
+run's staging folder and are published with the tables (``pipelines/publish.py``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.state import STATE_SCHEMAS
+
+LOG = logging.getLogger("storybeam.state")
+STATE = "_state"
+_DT = re.compile(r"dt=(\d{4}-\d{2}-\d{2})")
+
+
+def state_prefix(root: str, table: str, partition: str) -> str:
+    return f"{root.rstrip('/')}/{STATE}/{table}/{partition}/part"
+
+
+def published_dates(output: str) -> list[str]:
+    """Dates whose run was published (``_commits/dt=D/_SUCCESS``) and left a state snapshot."""
+    def dates_of(pattern: str) -> set[str]:
+        try:
+            found = FileSystems.match([pattern])[0].metadata_list
+        except Exception:  # a missing folder is reported differently by each file system
+            return set()
+        return {m.group(1) for f in found for m in [_DT.search(f.path)] if m}
+
+    committed = dates_of(f"{output.rstrip('/')}/_commits/dt=*/_SUCCESS")
+    with_state = dates_of(f"{output.rstrip('/')}/{STATE}/events/dt=*/*.parquet")
+    return sorted(committed & with_state)
+
+
+def earlier_date(output: str, run_date: str) -> str | None:
+    """The latest published date before ``run_date`` (warning when it is not the day before)."""
+    before = [d for d in published_dates(output) if d < run_date]
+    if not before:
+        return None
+    found = before[-1]
+    expected = (date.fromisoformat(run_date) - timedelta(days=1)).isoformat()
+    if found != expected:
+        missing = (date.fromisoformat(run_date) - date.fromisoformat(found)).days - 1
+        LOG.warning("state: no published run for the %d day(s) between %s and %s; this run continues from "
+                    "%s (stories of the missing days are absent until those days are run)",
+                    missing, found, run_date, found)
+    return found
+
+
+def read_state(pipeline: beam.Pipeline, output: str, dt: str | None) -> dict[str, beam.PCollection]:
+    """Every state table of ``dt`` as a PCollection of row dicts (empty ones when ``dt`` is None)."""
+    out: dict[str, beam.PCollection] = {}
+    for table in STATE_SCHEMAS:
+        if dt is None:
+            out[table] = pipeline | f"State:{table}:None" >> beam.Create([])
+        else:
+            pattern = f"{output.rstrip('/')}/{STATE}/{table}/dt={dt}/*.parquet"
+            out[table] = pipeline | f"State:{table}:Read" >> beam.io.ReadFromParquet(pattern)
+    return out
+
+
+class WriteStateTables(beam.PTransform):
+    """{events, recent, seen, copies: row dicts} → Parquet under ``root/_state/<table>/<partition>/``
+    with the explicit schemas of ``schemas/state.py``."""
+
+    def __init__(self, root: str, partition: str, num_shards: int = 1) -> None:
+        super().__init__()
+        self._root, self._partition, self._num_shards = root, partition, num_shards
+
+    def expand(self, tables: dict[str, beam.PCollection]) -> dict[str, Any]:
+        return {
+            table: tables[table] | f"State:{table}:Write" >> beam.io.WriteToParquet(
+                state_prefix(self._root, table, self._partition),
+                schema=schema,
+                codec="zstd",
+                use_compliant_nested_type=True,
+                file_name_suffix=".parquet",
+                num_shards=self._num_shards,
+                shard_name_template="-SSSSS-of-NNNNN",
+            )
+            for table, schema in STATE_SCHEMAS.items()
+        }

@@ -1,0 +1,177 @@
+"""MatchEarlierCopies: tonight's near-duplicate groups → the same groups, joined to an earlier night's
+group where tonight's anchor copies an earlier anchor (a next-morning reprint of a wire story).
+
+Tonight's groups are found first (``DetectNearDuplicates``); then each group's anchor is looked up
+among the anchors of the last ``copy_window_days`` partitions (state table ``_state/copies``) with
+the same MinHash LSH bands and the same verification as within a night. A matched group takes the
+earlier group's id, anchor and event: its articles are copies (``is_duplicate``), none of them is
+embedded or clustered again, and they join the earlier event. Keyed end to end (band keys, anchor
+ids): nothing is gathered on one worker.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from schemas.records import Article, DupInfo, EventMembership
+from transforms.minhash import NearDupConfig, band_keys, bucket_pairs, shingles, signature, verify_pair
+
+STAGE = "earlier_copies"
+_NEW, _OLD = "new", "old"
+
+
+@dataclasses.dataclass(frozen=True)
+class EarlierAnchor:
+    """An anchor of an earlier partition, as the copies state keeps it."""
+
+    article_id: str
+    dup_group_id: str
+    event_id: str
+    event_similarity: float
+    shingles: np.ndarray
+
+
+def earlier_anchor(row: dict[str, Any]) -> EarlierAnchor:
+    return EarlierAnchor(row["article_id"], row["dup_group_id"], row["event_id"],
+                         float(row["event_similarity"]), np.asarray(row["shingles"], dtype=np.uint64))
+
+
+class _Bands(beam.DoFn):
+    def __init__(self, config: NearDupConfig, tag: str) -> None:
+        self._config, self._tag = config, tag
+
+    def process(self, element: tuple[str, np.ndarray]) -> Iterable[tuple[bytes, tuple[str, str]]]:
+        article_id, hashes = element
+        if len(hashes):
+            for key in band_keys(signature(hashes, self._config), self._config):
+                yield key, (self._tag, article_id)
+
+
+def _cross_pairs(element: tuple[bytes, Iterable[tuple[str, str]]], max_bucket: int
+                 ) -> Iterable[tuple[str, str]]:
+    _, tagged = element
+    new = sorted({i for t, i in tagged if t == _NEW})
+    old = sorted({i for t, i in tagged if t == _OLD})
+    if len(new) * len(old) > max_bucket * max_bucket:  # an oversized bucket says nothing
+        Metrics.counter(STAGE, "capped:oversized_bucket").inc()
+        new = []
+    for n in new:
+        for o in old:
+            yield n, o
+
+
+def _attach_old(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[EarlierAnchor, str]]]:
+    _, joined = element
+    if joined["anchor"]:
+        (anchor,) = joined["anchor"][:1]
+        for new_id in set(joined["pairs"]):
+            yield new_id, (anchor, new_id)
+
+
+class _BestEarlier(beam.DoFn):
+    """Per tonight's anchor: the verified earlier anchor it copies most (highest Jaccard, then id)."""
+
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+
+    def process(self, element: tuple[str, dict]) -> Iterable[tuple[str, tuple[EarlierAnchor, float]]]:
+        new_id, joined = element
+        if not joined["shingles"] or not joined["candidates"]:
+            return
+        new_shingles = joined["shingles"][0]
+        best = None
+        for anchor, _ in joined["candidates"]:
+            score = verify_pair(new_id, new_shingles, anchor.article_id, anchor.shingles, self._config)
+            if score.is_duplicate:
+                rank = (-score.jaccard, anchor.article_id)
+                if best is None or rank < best[0]:
+                    best = (rank, anchor, score.jaccard)
+        if best is not None:
+            Metrics.counter(STAGE, "groups_joined_to_earlier").inc()
+            yield new_id, (best[1], round(best[2], 6))
+
+
+def _rewrite_dups(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
+    """A group joined to an earlier one: every member is a copy of the earlier anchor."""
+    _, joined = element
+    matched = joined["matched"]
+    for article_id, info in joined["members"]:
+        if not matched:
+            yield article_id, info
+            continue
+        anchor, jaccard = matched[0]
+        similarity = jaccard if info.is_anchor else round(min(jaccard, info.similarity), 6)
+        yield article_id, DupInfo(article_id, anchor.dup_group_id, anchor.article_id, similarity, False)
+
+
+def _unmatched(element: tuple[str, dict]) -> Iterable[Article]:
+    _, joined = element
+    if not joined["matched"]:
+        yield from joined["article"]
+
+
+class MatchEarlierCopies(beam.PTransform):
+    """{dups: (id, DupInfo), representatives: Article, earlier: EarlierAnchor} →
+    {dups: (id, DupInfo), representatives: Article (groups not joined to an earlier one),
+    memberships: (earlier anchor id, EventMembership), shingles: (anchor id, uint64[]) of every
+    representative (for the next copies state)}.
+
+    Metrics: ``earlier_copies/groups_joined_to_earlier``, ``capped:oversized_bucket``.
+    """
+
+    def __init__(self, config: NearDupConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
+        config = self._config
+        reps = inputs["representatives"]
+        earlier = inputs["earlier"]
+        new_shingles = reps | "Shingles" >> beam.Map(
+            lambda a: (a.article_id, shingles(a.clean_text or "", config.shingle_size)))
+        old_by_id = earlier | "KeyEarlier" >> beam.Map(lambda e: (e.article_id, e))
+        pairs = (
+            (new_shingles | "NewBands" >> beam.ParDo(_Bands(config, _NEW)),
+             old_by_id | "OldShingles" >> beam.Map(lambda kv: (kv[0], kv[1].shingles))
+             | "OldBands" >> beam.ParDo(_Bands(config, _OLD)))
+            | "AllBands" >> beam.Flatten()
+            | "GroupBands" >> beam.GroupByKey()
+            | "CrossPairs" >> beam.FlatMap(_cross_pairs, config.max_bucket_size)
+            | "DistinctPairs" >> beam.Distinct()
+            | "ByOld" >> beam.Map(lambda p: (p[1], p[0]))
+        )
+        candidates = (
+            {"pairs": pairs, "anchor": old_by_id}
+            | "JoinOld" >> beam.CoGroupByKey()
+            | "AttachOld" >> beam.FlatMap(_attach_old)
+        )
+        matched = (
+            {"shingles": new_shingles, "candidates": candidates}
+            | "JoinNew" >> beam.CoGroupByKey()
+            | "BestEarlier" >> beam.ParDo(_BestEarlier(config))
+        )
+        members = inputs["dups"] | "ByAnchor" >> beam.Map(lambda kv: (kv[1].anchor_id, kv))
+        dups = (
+            {"members": members, "matched": matched}
+            | "JoinGroups" >> beam.CoGroupByKey()
+            | "RewriteDups" >> beam.FlatMap(_rewrite_dups)
+        )
+        representatives = (
+            {"article": reps | "KeyReps" >> beam.Map(lambda a: (a.article_id, a)), "matched": matched}
+            | "JoinReps" >> beam.CoGroupByKey()
+            | "Unmatched" >> beam.FlatMap(_unmatched)
+        )
+        # Two of tonight's groups may copy the same earlier anchor: its event is stated once.
+        memberships = (
+            matched
+            | "EarlierEvent" >> beam.Map(lambda kv: (kv[1][0].article_id, EventMembership(
+                kv[1][0].article_id, kv[1][0].event_id, kv[1][0].event_similarity)))
+            | "GroupEarlierAnchor" >> beam.GroupByKey()
+            | "OncePerAnchor" >> beam.Map(lambda kv: (kv[0], next(iter(kv[1]))))
+        )
+        return {"dups": dups, "representatives": representatives, "memberships": memberships,
+                "shingles": new_shingles}
