@@ -34,11 +34,28 @@ def files_under(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def half_of_sample(folder: Path) -> str:
+    """Every other record of the sample's JSONL (12 of 23): the first night of a feed."""
+    lines = (SAMPLE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    path = folder / "half.jsonl"
+    path.write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def two_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, Any]]]:
+    # Night 1 gets half the sample; night 2 the whole feed again (the first half re-delivered).
     out = tmp_path_factory.mktemp("nightly") / "out"
-    summaries = {DAY1: run(out, DAY1, TEXT_FILES), DAY2: run(out, DAY2, JSONL)}
+    half = half_of_sample(out.parent)
+    summaries = {DAY1: run(out, DAY1, half), DAY2: run(out, DAY2, JSONL)}
     return out, summaries
+
+
+def test_a_redelivered_record_is_a_repeat_not_a_second_article(two_days: tuple[Path, dict]) -> None:
+    _, summaries = two_days
+    assert summaries[DAY1]["totals"] == {"records_read": 12, "articles": 12, "dead_letters": 0, "collapsed": 0}
+    assert summaries[DAY2]["totals"] == {"records_read": 23, "articles": 11, "dead_letters": 0, "collapsed": 12}
+    assert summaries[DAY2]["counters"]["normalize/collapsed:ingested_on_an_earlier_night"] == 12
 
 
 def test_two_dates_are_two_hive_partitions_of_one_table(two_days: tuple[Path, dict]) -> None:
@@ -83,7 +100,7 @@ def test_rerunning_one_date_replaces_only_that_partition(tmp_path: Path) -> None
     import pyarrow.dataset as ds
 
     out = tmp_path / "out"
-    run(out, DAY1, TEXT_FILES)
+    run(out, DAY1, half_of_sample(tmp_path))
     run(out, DAY2, JSONL)
     day2_before = {t: files_under(out / t / f"dt={DAY2}") for t in ("events", "articles", "dead_letters")}
     day2_commit = files_under(out / "_commits" / f"dt={DAY2}")
@@ -95,7 +112,7 @@ def test_rerunning_one_date_replaces_only_that_partition(tmp_path: Path) -> None
     # ids are paths relative to the glob base (here the harbor-ledger folder)
     assert day1_ids == sorted(p.stem for p in (SAMPLE / "articles" / "harbor-ledger").glob("*.txt"))
     assert rerun["totals"]["articles"] == len(day1_ids)
-    assert sum(1 for a in articles if a["dt"] == DAY2) == 23
+    assert sum(1 for a in articles if a["dt"] == DAY2) == 11
     assert {t: files_under(out / t / f"dt={DAY2}") for t in day2_before} == day2_before
     assert files_under(out / "_commits" / f"dt={DAY2}") == day2_commit
     assert (out / "_commits" / f"dt={DAY1}" / "_SUCCESS").read_text().strip() == rerun["run_id"]

@@ -1,0 +1,146 @@
+"""Runs that remember: a night continues from the state of the nights before it.
+
+The sample is fed in two nights (every other record, then the rest); the articles' events across both
+partitions are the events of one run over the whole sample, the second night's reports carry the
+first night's event ids, its reprint of a first-night story is a copy of it, and nothing published
+for the first night changes. Fake embedder (real MinHash, real clustering, real Parquet)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from schemas.state import STATE_SCHEMAS
+from tests.fakes import FakeEmbeddingHandler
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+JSONL = REPO / "sample" / "articles.jsonl"
+REFERENCE = ["--reference_time", "2026-04-01T00:00:00+00:00"]
+DAY1, DAY2 = "2026-03-18", "2026-03-19"
+
+
+def run(output: Path, date: str | None, path: Path) -> dict[str, Any]:
+    from pipelines import events
+
+    argv = ["--input", str(path), "--output", str(output), *REFERENCE] + (["--date", date] if date else [])
+    return events.run(argv, model_handler=FakeEmbeddingHandler())
+
+
+def rows(output: Path, table: str) -> list[dict[str, Any]]:
+    return ds.dataset(str(output / table), format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("incremental")
+    lines = JSONL.read_text(encoding="utf-8").splitlines()
+    halves = []
+    for k, part in enumerate((lines[::2], lines[1::2])):
+        path = base / f"night{k + 1}.jsonl"
+        path.write_text("\n".join(part) + "\n", encoding="utf-8")
+        halves.append(path)
+    out, whole = base / "out", base / "whole"
+    run(out, DAY1, halves[0])
+    night1 = {t: files_under(out / t / f"dt={DAY1}") for t in ("events", "articles", "dead_letters")}
+    run(out, DAY2, halves[1])
+    run(whole, None, JSONL)
+    return {"out": out, "whole": whole, "night1_files": night1}
+
+
+def test_two_nights_give_the_events_of_one_run_over_both(nights: dict[str, Any]) -> None:
+    def membership(articles: list[dict[str, Any]]) -> set[frozenset[str]]:
+        by_event: dict[str, set[str]] = {}
+        for a in articles:
+            by_event.setdefault(a["event_id"], set()).add(a["article_id"])
+        return {frozenset(m) for m in by_event.values()}
+
+    incremental, one_shot = rows(nights["out"], "articles"), rows(nights["whole"], "articles")
+    assert len(incremental) == len(one_shot) == 23
+    assert membership(incremental) == membership(one_shot)
+    # Event ids are founded by the earliest story, so they are the one-shot run's ids too.
+    assert {a["article_id"]: a["event_id"] for a in incremental} == {a["article_id"]: a["event_id"] for a in one_shot}
+
+
+def test_the_second_night_continues_first_night_events_and_copy_groups(nights: dict[str, Any]) -> None:
+    articles = rows(nights["out"], "articles")
+    night1 = {a["article_id"]: a for a in articles if a["dt"] == DAY1}
+    night2 = [a for a in articles if a["dt"] == DAY2]
+    continued = {a["event_id"] for a in night2} & {a["event_id"] for a in night1.values()}
+    assert len(continued) == 5
+    # The Harbor Ledger's reprint of the Lowland Gazette's rate-cut story (night 1) is its copy.
+    reprint = next(a for a in night2 if a["article_id"] == "harbor-ledger/2026-03-18-veltria-interest-rate-cut")
+    original = night1["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]
+    assert not original["is_duplicate"]
+    assert reprint["is_duplicate"] and reprint["dup_anchor_id"] == original["article_id"]
+    assert reprint["dup_group_id"] == original["dup_group_id"]
+    assert reprint["event_id"] == original["event_id"]
+
+    events = rows(nights["out"], "events")
+    for e in events:
+        if e["dt"] == DAY2 and e["event_id"] in continued:
+            first = next(x for x in events if x["dt"] == DAY1 and x["event_id"] == e["event_id"])
+            assert e["first_seen_dt"] == DAY1
+            assert e["total_article_count"] == first["article_count"] + e["article_count"]
+            assert e["total_first_published_at"] == min(first["first_published_at"], e["first_published_at"])
+    assert rows(nights["out"], "event_merges") == []
+
+
+def test_published_partitions_are_never_rewritten(nights: dict[str, Any]) -> None:
+    out = nights["out"]
+    assert {t: files_under(out / t / f"dt={DAY1}") for t in nights["night1_files"]} == nights["night1_files"]
+
+
+def test_state_snapshots_have_their_schemas(nights: dict[str, Any]) -> None:
+    out = nights["out"]
+    for day in (DAY1, DAY2):
+        for table, schema in STATE_SCHEMAS.items():
+            (part,) = sorted((out / "_state" / table / f"dt={day}").glob("*.parquet"))
+            assert pq.read_schema(part).equals(schema, check_metadata=False), (table, day)
+    recent = pq.read_table(out / "_state" / "recent" / f"dt={DAY2}").to_pylist()
+    assert len(recent) == 21  # every representative of both nights (fewer than context_docs)
+    seen = pq.read_table(out / "_state" / "seen" / f"dt={DAY2}").to_pylist()
+    assert sorted(r["dt"] for r in seen) == [DAY1] * 12 + [DAY2] * 11
+
+
+def test_the_latest_state_query_gives_each_event_once_with_its_totals(nights: dict[str, Any]) -> None:
+    import duckdb
+
+    sql = (REPO / "schemas" / "latest_events.sql").read_text().format(output=nights["out"])
+    latest = duckdb.sql(sql).fetchall()
+    columns = [c[0] for c in duckdb.sql(sql).description]
+    latest = [dict(zip(columns, r)) for r in latest]
+    articles = rows(nights["out"], "articles")
+    per_event: dict[str, int] = {}
+    for a in articles:
+        per_event[a["event_id"]] = per_event.get(a["event_id"], 0) + 1
+    assert {r["resolved_event_id"]: r["total_article_count"] for r in latest} == per_event
+
+
+def test_a_gap_in_earlier_partitions_is_bridged_with_a_warning(tmp_path: Path, caplog) -> None:
+    from pipelines.state_store import earlier_date
+
+    out = tmp_path / "out"
+    for day in ("2026-03-10", "2026-03-12"):
+        (out / "_commits" / f"dt={day}").mkdir(parents=True)
+        (out / "_commits" / f"dt={day}" / "_SUCCESS").write_text("run\n")
+        (out / "_state" / "events" / f"dt={day}").mkdir(parents=True)
+        (out / "_state" / "events" / f"dt={day}" / "part-00000-of-00001.parquet").write_bytes(b"")
+    (out / "_state" / "events" / "dt=2026-03-14").mkdir(parents=True)  # a snapshot never committed
+    (out / "_state" / "events" / "dt=2026-03-14" / "part-00000-of-00001.parquet").write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="storybeam.state"):
+        assert earlier_date(str(out), "2026-03-13") == "2026-03-12"
+    assert not caplog.records
+    with caplog.at_level(logging.WARNING, logger="storybeam.state"):
+        assert earlier_date(str(out), "2026-03-16") == "2026-03-12"
+    assert "3 day(s) between 2026-03-12 and 2026-03-16" in caplog.text
+    assert earlier_date(str(out), "2026-03-10") is None
