@@ -74,10 +74,10 @@ class StorybeamOptions(PipelineOptions):
 
         events = parser.add_argument_group("events")
         events.add_argument("--event_threshold", type=float, default=None,
-                            help="Similarity an article needs to its event as a whole to join it.")
+                            help="Similarity an article needs to its event as a whole to join it (default 0.64).")
         events.add_argument("--event_gap_penalty", type=float, default=None,
                             help="How fast the evidence two stories need grows with the time between them: "
-                                 "threshold x (1 + penalty x ln(1 + days)) (default 0.15; 0 turns it off).")
+                                 "threshold x (1 + penalty x ln(1 + days)) (default 0.2; 0 turns it off).")
         events.add_argument("--max_time_gap_hours", type=float, default=None,
                             help="An event's known publish times never span more than this (default 8760, "
                                  "a year); also how long an event stays in the state of incremental runs.")

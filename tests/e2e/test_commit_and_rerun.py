@@ -284,7 +284,8 @@ def test_no_stale_files_survive_a_smaller_rerun(tmp_path: Path) -> None:
         assert sorted(p.name for p in (out / table).iterdir()) == ["part-00000-of-00001.parquet"], table
     assert len(_rows(out, "articles")) == 5 == summary["totals"]["articles"]
     assert sorted(p.name for p in out.iterdir() if p.name != publish.STAGING) == sorted(
-        [publish.MANIFEST, publish.SUMMARY, publish.SUCCESS, LOCK, "articles", "events", "dead_letters"])
+        [publish.MANIFEST, publish.SUMMARY, publish.SUCCESS, LOCK, "articles", "events", "dead_letters",
+             "event_merges"])
     assert not [p for p in (out / publish.STAGING).rglob("*")] if (out / publish.STAGING).exists() else True
     assert json.loads((out / publish.MANIFEST).read_text())["run_id"] == summary["run_id"]
     assert (out / publish.SUCCESS).read_text().strip() == summary["run_id"]

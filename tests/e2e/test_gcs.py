@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 DATE = "2026-03-18"
+NEXT_DATE = "2026-03-19"
 RAW, CURATED = "raw", "curated"
 
 
@@ -112,6 +113,13 @@ def test_gs_input_and_output_give_the_same_tables_as_local_paths(
         frozenset(e["article_ids"]) for e in local_run["events"]}
     for table in ("articles", "events", "dead_letters"):
         assert tables[table] == local_run[table], table
+
+    # The next night on gs:// continues from the state the first one left there: the same feed is all repeats.
+    assert {f"out/_state/{t}/dt={DATE}/part-00000-of-00001.parquet" for t in ("events", "recent", "seen", "copies")
+            } <= names
+    next_night = [NEXT_DATE if a == DATE else a for a in job_args(f"gs://{RAW}", f"gs://{CURATED}/out")]
+    again = events.run(next_night, model_handler=FakeEmbeddingHandler())
+    assert again["totals"] == {"records_read": 46, "articles": 0, "dead_letters": 0, "collapsed": 46}
 
 
 def _assert_one_clear_error(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -233,7 +233,8 @@ def test_a_follow_up_weeks_later_joins_when_its_names_agree():
     docs = [doc("a", same, first, hours=0), doc("b", same, other, hours=2),
             doc("c", same, follow, hours=24 * 10)]
     config = EventClusteringConfig(threshold=0.5, scale_neighbours=0, full_text_words=0,
-                                   centre_embeddings=False, embedding_weight=0.0, names_weight=1.0)
+                                   centre_embeddings=False, embedding_weight=0.0, names_weight=1.0,
+                                   gap_penalty=0.15)
     assert clusters(cluster_events(docs, config)) == {frozenset("ac"), frozenset("b")}
     # A month later it would need 0.5 x (1 + 0.15 ln 31) = 0.76: the names do not suffice.
     later = [docs[0], docs[1], doc("c", same, follow, hours=24 * 30)]
