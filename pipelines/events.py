@@ -279,7 +279,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{t['articles']} articles, {t['dead_letters']} dead letters, {t['collapsed']} repeats collapsed",
         f"{summary['events']} events ({summary['multi_article_events']} with more than one article), "
         f"{summary['near_duplicate_copies']} near-duplicate copies",
-        "event sizes: " + ", ".join(f"{k}: {v}" for k, v in summary["event_size_distribution"].items()),
+        "event sizes: " + (", ".join(f"{k}: {v}" for k, v in summary["event_size_distribution"].items())
+                           or "none"),
     ]
     if summary["dead_letter_reasons"]:
         lines.append("dead letters: " + ", ".join(f"{k} x{v}" for k, v in summary["dead_letter_reasons"].items()))

@@ -51,12 +51,12 @@ def test_ecbplus_topics_1_35_at_defaults(model):
     records = read_jsonl(_require(ECBPLUS))
     embeddings = embed(records, model=model)
     report = score_storybeam(records, embeddings)
-    # Measured: B3 F1 0.934 (P 0.907, R 0.963; tuning part 0.961, held-out 0.906), pairwise F1 0.897,
-    # ARI 0.895, 64 clusters vs 66.
-    assert report["b3_f1"] >= 0.925
-    assert report["held_out_b3_f1"] >= 0.895
+    # Measured: B3 F1 0.927 (P 0.879, R 0.981; tuning part 0.936, held-out 0.918), pairwise F1 0.887,
+    # ARI 0.886, 60 clusters vs 66.
+    assert report["b3_f1"] >= 0.92
+    assert report["held_out_b3_f1"] >= 0.91
     assert report["pairwise_f1"] >= 0.88
-    assert report["ari"] >= 0.88
+    assert report["ari"] >= 0.875
     assert 55 <= report["n_clusters"] <= 80
     # Above both peers at their oracle-best thresholds (TF-IDF 0.869 at 0.18, MiniLM average link 0.854).
     assert report["b3_f1"] >= tfidf_average_link(records)["b3_f1"] + 0.05
@@ -66,11 +66,11 @@ def test_ecbplus_topics_1_35_at_defaults(model):
 def test_gva_look_alike_shootings_at_defaults(gva):
     records, embeddings = gva
     report = score_storybeam(records, embeddings)
-    # Measured: B3 F1 0.930 (P 0.954, R 0.907; tuning part 0.923, held-out 0.936), 791 clusters vs 714
+    # Measured: B3 F1 0.931 (P 0.952, R 0.910; tuning part 0.926, held-out 0.935), 786 clusters vs 714
     # incidents. The engine before (72 h wall, raw embeddings): 0.693.
-    assert report["b3_f1"] >= 0.92
-    assert report["b3_precision"] >= 0.94
-    assert report["held_out_b3_f1"] >= 0.925
+    assert report["b3_f1"] >= 0.925
+    assert report["b3_precision"] >= 0.945
+    assert report["held_out_b3_f1"] >= 0.93
     assert 700 <= report["n_clusters"] <= 880
     # Above the TF-IDF average-link peer at its oracle-best threshold (0.888 at 0.20).
     assert report["b3_f1"] >= tfidf_average_link(records)["b3_f1"] + 0.03
@@ -81,8 +81,8 @@ def test_gva_replayed_week_by_week_scores_as_one_shot(gva):
     one_shot = score_storybeam(records, embeddings)["b3_f1"]
     result = replay(records, embeddings, night_days=7)
     report = replay_report(records, result)
-    # Measured: 201 weeks, B3 F1 0.933 as written (0.935 with the 11 merges resolved) vs one shot 0.930;
-    # 464 events live in the state at the end.
+    # Measured: 201 weeks, B3 F1 0.935 as written (0.933 with the 14 merges resolved) vs one shot 0.931;
+    # 458 events live in the state at the end.
     assert report["nights"] == 201
     assert abs(report["b3_f1_as_written"] - one_shot) <= 0.02
     assert abs(report["b3_f1_merges_resolved"] - one_shot) <= 0.02

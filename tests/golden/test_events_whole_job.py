@@ -24,19 +24,19 @@ def _score(name: str, limit: int | None) -> dict:
 
 # Measured with `storybeam evaluate --tasks events` on 2026-12-03 (README, Quality); floors just under.
 def test_ecbplus_through_the_whole_job():
-    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.924 (P 0.886, R 0.966), ARI 0.878
+    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.924 (P 0.871, R 0.984), ARI 0.882
     assert report["b3_f1"] >= 0.92
     assert report["ari"] >= 0.87
 
 
 def test_uci_headlines_whole_file_through_the_whole_job():
-    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.804 (P 0.850, R 0.763), ARI 0.731
+    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.808 (P 0.840, R 0.778), ARI 0.730
     assert report["b3_f1"] >= 0.80
     assert report["ari"] >= 0.72
 
 
 def test_gva_look_alike_shootings_through_the_whole_job():
-    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.933 (P 0.955, R 0.913), ARI 0.851
-    assert report["b3_f1"] >= 0.925
-    assert report["b3_precision"] >= 0.945
-    assert report["ari"] >= 0.84
+    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.936 (P 0.958, R 0.916), ARI 0.859
+    assert report["b3_f1"] >= 0.93
+    assert report["b3_precision"] >= 0.95
+    assert report["ari"] >= 0.85
