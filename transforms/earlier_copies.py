@@ -18,7 +18,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article, DupInfo, EventMembership
-from transforms.minhash import NearDupConfig, band_keys, bucket_pairs, shingles, signature, verify_pair
+from transforms.minhash import NearDupConfig, band_keys, shingles, signature, verify_pair
 
 STAGE = "earlier_copies"
 _NEW, _OLD = "new", "old"

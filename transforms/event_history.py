@@ -17,8 +17,6 @@ import apache_beam as beam
 
 from schemas.state import EventFacts, event_row, recent_row
 from schemas.tables import EventMergeRow, EventRow
-from transforms.event_engine import Unit
-from transforms.event_state import EventMerge
 
 
 def facts_of(row: EventRow, dt: str) -> EventFacts:
@@ -188,4 +186,4 @@ def _copy_row(element: tuple[str, dict], dt: str) -> Iterable[dict[str, Any]]:
     }]
 
 
-__all__ = ["CumulateEvents", "NextState", "EventMerge", "Unit", "facts_of"]
+__all__ = ["CumulateEvents", "NextState", "facts_of"]
