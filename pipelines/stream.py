@@ -127,6 +127,9 @@ def stream_config(options: PipelineOptions) -> StreamConfig:
         job = job_config(options)
     finally:
         o.input = None
+    if not o.reference_time:  # each message's publish time is its reference (ParseMessages)
+        job = dataclasses.replace(job, read=dataclasses.replace(job.read, reference_time=None),
+                                  page_metadata=dataclasses.replace(job.page_metadata, reference_time=None))
     return StreamConfig(
         job=job,
         subscription=s.subscription,

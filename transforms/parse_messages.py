@@ -4,10 +4,14 @@ A message's payload is one JSON object like a line of a ``.jsonl`` input (``id``
 ``url``, ``source``, ``published_at``, ``language``), parsed by the same rules
 (``transforms/article_parsing.py``). A payload that is not JSON, binary, has no text, or is larger than
 ``max_message_bytes`` becomes a dead letter with its reason; nothing stalls on it. The article's
-``input_file`` names where it came from: ``<subscription>/messages/<message id>``.
+``input_file`` names where it came from: ``<subscription>/messages/<message id>``. Without a fixed
+``reference_time`` in ``config``, a ``published_at`` is checked against the message's own publish time
+(a stream runs for weeks: the job's start time would make every later story look "in the future").
 """
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import apache_beam as beam
@@ -54,8 +58,13 @@ class _Parse(beam.DoFn):
         if binary is not None:  # a JSON parser would call a PNG "malformed JSON"; say what it is
             yield self._dead("binary_content", origin, binary, data[:1000])
             return
+        config = self._config
+        published = getattr(message, "publish_time", None)
+        if config.reference_time is None and isinstance(published, datetime):
+            config = dataclasses.replace(config, reference_time=(
+                published if published.tzinfo else published.replace(tzinfo=timezone.utc)))
         try:
-            article = article_from_jsonl_line(data, origin, 0, self._config)
+            article = article_from_jsonl_line(data, origin, 0, config)
         except BadRecord as e:
             yield self._dead(e.reason, origin, e.detail, data[:1000], article_id=e.article_id)
             return
