@@ -190,7 +190,7 @@ def build_stream(messages: beam.PCollection, config: StreamConfig, root: str,
     # An article id with the same text as one ingested earlier (another message, an earlier window): a repeat.
     ingested = (normalized["articles"]
                 | "LateToArrival" >> beam.ParDo(LateToArrival())
-                | "KeyByText" >> beam.Map(lambda a: ((a.article_id, content_sha1(a.text)), a))
+                | "KeyByText" >> beam.Map(lambda a: (f"{a.article_id}\n{content_sha1(a.text)}", a))
                 | "FirstIngest" >> FirstPerKey(job.repeat_window_days * 86400.0, "repeats"))
     stripped = (ingested["first"] | "WindowIngested" >> window()
                 | "StripBoilerplate" >> StripBoilerplate(job.boilerplate, job.min_words))

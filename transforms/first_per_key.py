@@ -9,7 +9,7 @@ accounted for instead of disappearing.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Tuple
 
 import apache_beam as beam
 from apache_beam.coders import BooleanCoder
@@ -50,7 +50,7 @@ class _FirstPerKey(beam.DoFn):
 
 
 class FirstPerKey(beam.PTransform):
-    """(key, value) → {``first``: value, the first per key; ``again``: value, every later one within
+    """(key: str, value) → {``first``: value, the first per key; ``again``: value, every later one within
     ``ttl_seconds`` of event time after the first}. Runs in the global window (keyed state must outlive
     a window); the outputs keep the input timestamps, so a later ``WindowInto`` puts them back in their
     windows. Metrics: ``<namespace>/first``, ``again``, ``expired``.
@@ -67,7 +67,8 @@ class FirstPerKey(beam.PTransform):
         out = (
             keyed
             | "Global" >> beam.WindowInto(GlobalWindows())
-            | "First" >> beam.ParDo(_FirstPerKey(self._ttl, self._namespace)).with_outputs(AGAIN, main="first")
+            | "First" >> beam.ParDo(_FirstPerKey(self._ttl, self._namespace))
+            .with_input_types(Tuple[str, Any]).with_outputs(AGAIN, main="first")
         )
         # Through a shuffle: a timer firing leaves an empty bundle on the DoFn's outputs, and Beam's
         # streaming direct runner (2.77) fails on an empty bundle that reaches a step with side inputs.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Tuple
 
 import apache_beam as beam
 from apache_beam.coders import Coder
@@ -131,7 +131,7 @@ class AdvanceEvents(beam.PTransform):
             | "OneKey" >> beam.Map(lambda d: (_KEY, d))
             | "GroupWindow" >> beam.GroupByKey()
             | "Global" >> beam.WindowInto(GlobalWindows())
-            | "Advance" >> beam.ParDo(_Advance(self._config)).with_outputs(MERGES, LIVE, main="memberships")
+            | "Advance" >> beam.ParDo(_Advance(self._config)).with_input_types(Tuple[str, Any]).with_outputs(MERGES, LIVE, main="memberships")
         )
         return {name: advanced[name] | f"Rewindow:{name}" >> self._rewindow()
                 for name in ("memberships", MERGES, LIVE)}
@@ -198,7 +198,7 @@ class CumulateStreamEvents(beam.PTransform):
             | "GroupWindow" >> beam.GroupByKey()
             | "WithDate" >> beam.Map(_with_dt)
             | "Global" >> beam.WindowInto(GlobalWindows())
-            | "Cumulate" >> beam.ParDo(_Cumulate()).with_outputs(MERGES, main="events")
+            | "Cumulate" >> beam.ParDo(_Cumulate()).with_input_types(Tuple[str, Any]).with_outputs(MERGES, main="events")
         )
         return {"events": tagged.events | "Rewindow:events" >> self._rewindow(),
                 "merges": tagged[MERGES] | "Rewindow:merges" >> self._rewindow()}
