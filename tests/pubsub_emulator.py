@@ -42,10 +42,10 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None
 
 
 @contextmanager
-def pubsub_emulator(data_dir: Path, timeout: float = 60.0) -> Iterator[str]:
-    """Run the emulator for the ``with`` block; yields its ``host:port``. Sets ``PUBSUB_EMULATOR_HOST``
-    in this process for the block (and restores it after)."""
-    port = free_port()
+def pubsub_emulator(data_dir: Path, timeout: float = 60.0, port: int | None = None) -> Iterator[str]:
+    """Run the emulator for the ``with`` block (on ``port``, or a free one); yields its ``host:port``. Sets
+    ``PUBSUB_EMULATOR_HOST`` in this process for the block (and restores it after)."""
+    port = port or free_port()
     host = f"127.0.0.1:{port}"
     log = open(data_dir / "pubsub-emulator.log", "wb")
     process = subprocess.Popen(
