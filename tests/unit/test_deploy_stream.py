@@ -1,6 +1,6 @@
 """The streaming Flex Template, checked without a cloud account: its metadata names only options the
 streaming job knows, requires exactly the subscription and the output, and its regexes accept good
-values and refuse bad ones; the image ships its launcher file."""
+values and refuse bad ones; the image's launcher runs the streaming job for it."""
 from __future__ import annotations
 
 import argparse
@@ -68,6 +68,20 @@ def test_stream_metadata_regexes_accept_good_values_and_refuse_bad_ones() -> Non
             assert not all(pat.fullmatch(value) for pat in patterns), (name, value)
 
 
-def test_the_image_ships_the_stream_launcher() -> None:
-    assert "COPY deploy/launch_stream.py ./launch_stream.py" in (DEPLOY / "Dockerfile").read_text()
-    assert "from pipelines.stream import main" in (DEPLOY / "launch_stream.py").read_text()
+def test_the_launcher_runs_the_stream_job_when_given_a_subscription(monkeypatch) -> None:
+    import runpy
+    import sys
+
+    import pytest
+
+    from pipelines import events, stream
+
+    called = []
+    monkeypatch.setattr(stream, "main", lambda: called.append("stream") or 0)
+    monkeypatch.setattr(events, "main", lambda: called.append("batch") or 0)
+    for argv, job in ((["--subscription=projects/p/subscriptions/s", "--output=gs://b/o"], "stream"),
+                      (["--input=gs://b/x.jsonl", "--output=gs://b/o"], "batch")):
+        monkeypatch.setattr(sys, "argv", ["launch.py", *argv])
+        with pytest.raises(SystemExit):
+            runpy.run_path(str(DEPLOY / "launch.py"), run_name="__main__")
+        assert called.pop() == job
