@@ -80,6 +80,14 @@ def test_windows_fire_and_events_continue_across_windows(tmp_path: Path, sample_
         assert b["total_article_count"] == a["article_count"] + b["article_count"]
         assert set(b["total_sources"]) == set(a["sources"]) | set(b["sources"])
         assert b["first_seen_dt"] == a["first_seen_dt"] == "2026-01-15"
+    # The README's latest-state query: each event's row of its latest window.
+    import duckdb
+
+    latest = duckdb.sql(
+        f"SELECT event_id, total_article_count FROM read_parquet('{tmp_path}/events/*/*/*.parquet', filename = true) "
+        "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY filename DESC) = 1").fetchall()
+    assert dict(latest) == {**{k: r["total_article_count"] for k, r in w1.items()},
+                            **{k: r["total_article_count"] for k, r in w2.items()}}
     # Every article is in exactly one window's file, with the event its window's row names.
     articles = rows(tmp_path, "articles")
     assert sorted(r["article_id"] for r in articles) == sorted(r["id"] for r in records)
