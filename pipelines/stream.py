@@ -262,6 +262,10 @@ def start(argv: list[str], model_handler: ModelHandler | None = None) -> tuple[A
     return pipeline.run(), config
 
 
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a local job like Ctrl-C: cancelled, not killed mid-write
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -274,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
           f"tables under {config.job.output} (Ctrl-C stops a local job)", file=sys.stderr)
     if _runner(PipelineOptions(argv)) is None:
         return 0  # submitted to a remote runner: the job runs there until drained or cancelled
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         result.wait_until_finish()
     except KeyboardInterrupt:
