@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: install browser demo test evaluate benchmark scale-benchmark embedding-variants report clean
+.PHONY: install browser demo stream-demo stream-publish stream-benchmark test evaluate benchmark scale-benchmark embedding-variants report clean
 
 $(BIN)/storybeam: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ browser:
 
 demo: install
 	HF_HUB_OFFLINE=1 $(BIN)/storybeam run --input sample/articles.jsonl --output $(OUT)
+
+# The streaming job against the Pub/Sub emulator (needs gcloud and Java): run stream-demo in one terminal,
+# stream-publish in another; tables appear under out/stream/<table>/dt=D/hour=H/ as windows close.
+stream-demo: install
+	HF_HUB_OFFLINE=1 $(BIN)/python deploy/local_pubsub.py serve --output out/stream
+
+stream-publish:
+	$(BIN)/python deploy/local_pubsub.py publish sample/articles.jsonl
+
+stream-benchmark: install
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/stream_benchmark.py
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q

@@ -7,6 +7,7 @@ USAGE = """usage: storybeam COMMAND [options]
 
 commands:
   run        run the batch job: storybeam run --input GLOB [--input GLOB ...] --output DIR [options]
+  stream     run the streaming job: storybeam stream --subscription projects/P/subscriptions/S --output DIR [options]
   evaluate   score the pipeline's stages on labelled data: storybeam evaluate [--eval_dir DIR] [--out DIR]
   report     one offline HTML page for a run's output: storybeam report OUTPUT [--date YYYY-MM-DD ...] [--html FILE]
 
@@ -34,6 +35,23 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 0
         return events.main(rest)
+    if command == "stream":
+        from pipelines import stream
+
+        if "--help" in rest or "-h" in rest:
+            import argparse
+
+            from pipelines.options import StorybeamOptions
+
+            parser = argparse.ArgumentParser(
+                prog="storybeam stream", description="Run the streaming job (Pub/Sub in, windowed Parquet "
+                "tables out) until stopped. Any Beam pipeline option may be added (--runner DataflowRunner "
+                "--streaming and Dataflow worker options, ...). --input and --date are for batch runs.")
+            stream.StreamOptions._add_argparse_args(parser)  # noqa: SLF001 (Beam's way to declare options)
+            StorybeamOptions._add_argparse_args(parser)  # noqa: SLF001
+            parser.print_help()
+            return 0
+        return stream.main(rest)
     if command == "report":
         from pipelines import report
 

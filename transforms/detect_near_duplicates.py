@@ -228,7 +228,8 @@ class _GroupByComponent(beam.PTransform):
             _KeyByComponent(), beam.pvalue.AsDict(unsettled)).with_outputs(RESIDUAL, main="settled")
         settled_late = (
             keyed[RESIDUAL]
-            | "UnsettledPairs" >> beam.combiners.ToList()
+            # without defaults: no empty list where nothing is unsettled, and it works in windows (streaming)
+            | "UnsettledPairs" >> beam.combiners.ToList().without_defaults()
             | "UnionFind" >> beam.FlatMap(_settle)
         )
         by_component = (keyed.settled, settled_late) | "ComponentPairs" >> beam.Flatten()
