@@ -24,11 +24,12 @@ class StorybeamOptions(PipelineOptions):
                              "and only that partition is replaced. A dated run continues from the state of "
                              "the latest earlier date in the same --output (repeats, copies, events).")
         io.add_argument("--repeat_window_days", type=int, default=None,
-                        help="Dated runs: a record whose id and text were ingested in the last this many "
-                             "partitions is counted as a repeat, not a new article (default 30).")
+                        help="Dated runs and streams: a record whose id and text were ingested in the last this "
+                             "many partitions (days, in a stream) is counted as a repeat, not a new article "
+                             "(default 30).")
         io.add_argument("--copy_window_days", type=int, default=None,
-                        help="Dated runs: an article that copies an anchor of the last this many partitions "
-                             "joins that copy group and its event (default 7).")
+                        help="Dated runs and streams: an article that copies an anchor of the last this many "
+                             "partitions (days, in a stream) joins that copy group and its event (default 7).")
         io.add_argument("--output_shards", type=int, default=None,
                         help="Parquet files per table (default 1; raise it on Dataflow for big runs).")
         io.add_argument("--max_article_chars", type=int, default=None,

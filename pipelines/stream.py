@@ -3,8 +3,9 @@
 ``build_stream`` wires the same stage composites as the batch job (``pipelines/events.py``), per fixed
 window of publish time: messages → articles or dead letters → normalise → strip → near-duplicates →
 embed → event assignment against the live events and recent stories kept in Beam state
-(``transforms/stream_events.py``: ``transforms.event_state.advance``, the engine of the batch job and
-of incremental runs) → event and article rows → one Parquet file per table and window
+(``transforms/stream_events.py``: a group whose anchor copies an anchor of the last ``--copy_window_days``
+joins that group and event, as in incremental runs; the others go through ``transforms.event_state.advance``,
+the engine of the batch job and of incremental runs) → event and article rows → one Parquet file per table and window
 (``transforms/write_window_tables.py``). Pub/Sub delivers at least once: a message id seen again within
 ``--redelivery_window_minutes`` is counted as a duplicate delivery and processed once; an article id
 with the same text as one ingested in the last ``--repeat_window_days`` is counted as a repeat.
@@ -42,6 +43,7 @@ from transforms.article_parsing import content_sha1
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
+from transforms.earlier_copies import rewrite_dups
 from transforms.embed_articles import EmbedArticles
 from transforms.embedding_model import check_model
 from transforms.first_per_key import FirstPerKey
@@ -199,10 +201,15 @@ def build_stream(messages: beam.PCollection, config: StreamConfig, root: str,
     embeddings = grouped["representatives"] | "EmbedArticles" >> EmbedArticles(
         job.embedding, model_handler, job.embed_accelerator)
     advanced = ({"anchors": grouped["representatives"], "embeddings": embeddings}
-                | "AdvanceEvents" >> AdvanceEvents(job.events, window))
+                | "AdvanceEvents" >> AdvanceEvents(job.events, window, job.near_dup, job.copy_window_days))
+    # A window's group whose anchor copies an earlier window's anchor: every member is that anchor's copy.
+    dups = ({"members": grouped["dups"] | "ByAnchor" >> beam.Map(lambda kv: (kv[1].anchor_id, kv)),
+             "matched": advanced["copied"]}
+            | "JoinEarlierCopies" >> beam.CoGroupByKey()
+            | "RewriteDups" >> beam.FlatMap(rewrite_dups))
     described = (stripped["articles"] | "DescribeArticles" >> DescribeArticles(job.page_metadata)
                  | "ReleaseDescribedText" >> beam.Map(release_raw_text))
-    tables = ({"articles": described, "dups": grouped["dups"], "events": advanced["memberships"]}
+    tables = ({"articles": described, "dups": dups, "events": advanced["memberships"]}
               | "CanonicalizeEvents" >> CanonicalizeEvents())
     history = ({"events": tables["events"], "merges": advanced["merges"], "live": advanced["live"]}
                | "CumulateEvents" >> CumulateStreamEvents(window))

@@ -5,6 +5,9 @@ The streaming job (``pipelines/stream.py``) keeps the same state as incremental 
 
 - the engine step keeps ``events`` (the engine columns of ``_state/events``: summed vectors, span,
   names of every live event) and ``recent`` (``_state/recent`` as it is);
+- the engine step also keeps ``copies`` (``_state/copies`` with the end of the window that stored each
+  anchor instead of a partition date, and its LSH bucket keys so that no window recomputes them): the near-duplicate anchors of the last ``copy_window_days``, so a
+  reprint in a later window is a copy of the earlier article;
 - the cumulation step keeps ``facts`` (the reader-facing columns of ``_state/events``: first_dt and
   the cumulative counts, span and sources), keyed by event id.
 
@@ -23,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from schemas.state import STATE_EVENTS_SCHEMA, STATE_RECENT_SCHEMA
+from schemas.state import STATE_COPIES_SCHEMA, STATE_EVENTS_SCHEMA, STATE_RECENT_SCHEMA
 
 STREAM_SCHEMA_VERSION = "1.0"
 
@@ -38,13 +41,18 @@ def _project(name: str, keep: Any) -> pa.Schema:
                                        "storybeam.schema_version": STREAM_SCHEMA_VERSION})
 
 
+_TS = pa.timestamp("us", tz="UTC")
+
 STREAM_STATE_SCHEMAS: dict[str, pa.Schema] = {
     "events": _project("events", lambda n: n not in FACT_COLUMNS),
     "recent": STATE_RECENT_SCHEMA,
+    "copies": pa.schema([f for f in STATE_COPIES_SCHEMA if f.name != "dt"]
+                        + [pa.field("band_keys", pa.list_(pa.field("element", pa.binary())), nullable=False),
+                           pa.field("window_end", _TS, nullable=False)],
+                        metadata={"storybeam.table": "_stream_state/copies",
+                                  "storybeam.schema_version": STREAM_SCHEMA_VERSION}),
     "facts": _project("facts", lambda n: n == "event_id" or n in FACT_COLUMNS),
 }
-
-_TS = pa.timestamp("us", tz="UTC")
 
 DELIVERIES_SCHEMA = pa.schema(
     [

@@ -72,6 +72,49 @@ def _attach_old(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[EarlierA
             yield new_id, (anchor, new_id)
 
 
+def best_earlier(new_id: str, new_shingles: np.ndarray, candidates: Iterable[EarlierAnchor],
+                 config: NearDupConfig) -> tuple[EarlierAnchor, float] | None:
+    """The verified earlier anchor that ``new_id`` copies most (highest Jaccard, then lowest id) with its
+    Jaccard rounded to 6 places, or None: the one decision of nightly runs and of the stream."""
+    best = None
+    for anchor in candidates:
+        score = verify_pair(new_id, new_shingles, anchor.article_id, anchor.shingles, config)
+        if score.is_duplicate:
+            rank = (-score.jaccard, anchor.article_id)
+            if best is None or rank < best[0]:
+                best = (rank, anchor, score.jaccard)
+    return None if best is None else (best[1], round(best[2], 6))
+
+
+class AnchorIndex:
+    """Earlier anchors in memory, found by the same LSH bands as ``MatchEarlierCopies`` finds them: the
+    streaming job's copies state (a bounded window of anchors) is matched with it, one window at a time."""
+
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+        self._bands: dict[bytes, list[EarlierAnchor]] = {}
+
+    def keys(self, shingle_hashes: np.ndarray) -> list[bytes]:
+        """The anchor's LSH bucket keys (none for a text without words)."""
+        return band_keys(signature(shingle_hashes, self._config), self._config) if len(shingle_hashes) else []
+
+    def add(self, anchor: EarlierAnchor, keys: Iterable[bytes] | None = None) -> None:
+        """Index ``anchor`` under ``keys`` (its ``keys()``, computed when not given)."""
+        for key in (self.keys(anchor.shingles) if keys is None else keys):
+            self._bands.setdefault(key, []).append(anchor)
+
+    def best(self, new_id: str, new_shingles: np.ndarray) -> tuple[EarlierAnchor, float] | None:
+        """``best_earlier`` among the indexed anchors that share an LSH bucket with ``new_shingles``."""
+        candidates: dict[str, EarlierAnchor] = {}
+        for key in self.keys(new_shingles):
+            bucket = self._bands.get(key, ())
+            if len(bucket) > self._config.max_bucket_size * self._config.max_bucket_size:
+                Metrics.counter(STAGE, "capped:oversized_bucket").inc()  # says nothing, as in _cross_pairs
+                continue
+            candidates.update((a.article_id, a) for a in bucket)
+        return best_earlier(new_id, new_shingles, candidates.values(), self._config)
+
+
 class _BestEarlier(beam.DoFn):
     """Per tonight's anchor: the verified earlier anchor it copies most (highest Jaccard, then id)."""
 
@@ -82,20 +125,13 @@ class _BestEarlier(beam.DoFn):
         new_id, joined = element
         if not joined["shingles"] or not joined["candidates"]:
             return
-        new_shingles = joined["shingles"][0]
-        best = None
-        for anchor, _ in joined["candidates"]:
-            score = verify_pair(new_id, new_shingles, anchor.article_id, anchor.shingles, self._config)
-            if score.is_duplicate:
-                rank = (-score.jaccard, anchor.article_id)
-                if best is None or rank < best[0]:
-                    best = (rank, anchor, score.jaccard)
+        best = best_earlier(new_id, joined["shingles"][0], (a for a, _ in joined["candidates"]), self._config)
         if best is not None:
             Metrics.counter(STAGE, "groups_joined_to_earlier").inc()
-            yield new_id, (best[1], round(best[2], 6))
+            yield new_id, best
 
 
-def _rewrite_dups(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
+def rewrite_dups(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
     """A group joined to an earlier one: every member is a copy of the earlier anchor."""
     _, joined = element
     matched = joined["matched"]
@@ -158,7 +194,7 @@ class MatchEarlierCopies(beam.PTransform):
         dups = (
             {"members": members, "matched": matched}
             | "JoinGroups" >> beam.CoGroupByKey()
-            | "RewriteDups" >> beam.FlatMap(_rewrite_dups)
+            | "RewriteDups" >> beam.FlatMap(rewrite_dups)
         )
         representatives = (
             {"article": reps | "KeyReps" >> beam.Map(lambda a: (a.article_id, a)), "matched": matched}

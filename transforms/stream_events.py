@@ -6,7 +6,10 @@ function the batch job (``ClusterEvents``) and incremental runs compute, so a wi
 decisions are the ones a dated run would make on the same stories and the same state; a one-window
 stream gives exactly the batch job's events. Its size is bounded as in incremental runs: events whose
 last story is older than ``max_time_gap_hours`` before the newest leave, and ``context_docs``
-stories are kept.
+stories are kept. Before the engine, each anchor is looked up among the anchors of the last
+``copy_window_days`` (the ``copies`` state, by the same LSH bands and verification as
+``MatchEarlierCopies`` in nightly runs): a reprint in a later window joins the earlier group and event
+and is not clustered again.
 
 ``CumulateStreamEvents`` turns each window's event rows (``CanonicalizeEvents``) into rows with the
 cumulative columns (``first_seen_dt``, ``total_*``), with the per-event facts in Beam state (pruned to
@@ -22,10 +25,11 @@ so the caller puts them back into their windows with the same ``WindowInto``. St
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Tuple
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.coders import Coder
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
@@ -36,15 +40,17 @@ from schemas.state import EventFacts, event_facts, event_row, event_unit, recent
 from schemas.stream import STREAM_STATE_SCHEMAS, decode_rows, encode_rows
 from schemas.tables import EventMergeRow, EventRow
 from transforms.cluster_events import _doc_features
+from transforms.earlier_copies import AnchorIndex, EarlierAnchor, earlier_anchor
 from transforms.event_config import EventClusteringConfig
 from transforms.event_features import DocFeatures
 from transforms.event_history import _cumulative_row, _total
 from transforms.event_state import EngineState, EventMerge, advance
+from transforms.minhash import NearDupConfig, dup_group_id, shingles
 from transforms.write_window_tables import window_start
 
 STAGE = "stream_events"
 _KEY = "events"
-MERGES, LIVE = "merges", "live"
+MERGES, LIVE, COPIED = "merges", "live", "copied"
 _ENGINE_TABLES = ("events", "recent")
 _NO_FACTS = EventFacts("", 0, 0, None, None, ())
 
@@ -74,35 +80,75 @@ class StateRowsCoder(Coder):
         return hash((type(self), self._tables))
 
 
-def _features(element: tuple[str, dict], max_text_chars: int, window=beam.DoFn.WindowParam
-              ) -> Iterable[DocFeatures]:
+def _features(element: tuple[str, dict], max_text_chars: int, shingle_size: int, window=beam.DoFn.WindowParam
+              ) -> Iterable[tuple[DocFeatures, np.ndarray]]:
     # A story without a publish time is placed at its window's end (its arrival), as a dated run
     # places it at noon of its partition day.
     arrived = datetime.fromtimestamp(float(window.end), tz=timezone.utc)
-    return _doc_features(element, max_text_chars, arrived)
+    for doc in _doc_features(element, max_text_chars, arrived):
+        yield doc, shingles(element[1]["articles"][0].clean_text or "", shingle_size)
 
 
 class _Advance(beam.DoFn):
+    """One window's anchors: those that copy an anchor of an earlier window (``copies`` state, the last
+    ``copy_window_days``) join its group and event, as ``MatchEarlierCopies`` joins them in nightly runs;
+    the others go through ``advance`` and become anchors later windows are matched against."""
+
     ENGINE = ReadModifyWriteStateSpec("engine", StateRowsCoder(_ENGINE_TABLES))
+    COPIES = ReadModifyWriteStateSpec("copies", StateRowsCoder(("copies",)))
 
-    def __init__(self, config: EventClusteringConfig) -> None:
+    def __init__(self, config: EventClusteringConfig, near_dup: NearDupConfig, copy_window_days: int) -> None:
         self._config = config
+        self._near_dup = near_dup
+        self._copy_window = timedelta(days=copy_window_days)
 
-    def process(self, element: tuple[str, Iterable[DocFeatures]], engine=beam.DoFn.StateParam(ENGINE)
-                ) -> Iterable[Any]:
-        _, docs = element
+    def process(self, element: tuple[str, Iterable[tuple[DocFeatures, np.ndarray]]],
+                window_end: Any = beam.DoFn.TimestampParam,
+                engine=beam.DoFn.StateParam(ENGINE), copies=beam.DoFn.StateParam(COPIES)) -> Iterable[Any]:
+        _, items = element
+        now = datetime.fromtimestamp(float(window_end), tz=timezone.utc)
+        items = sorted(items, key=lambda item: item[0].article_id)
+        kept = [r for r in (copies.read() or {"copies": []})["copies"] if r["window_end"] > now - self._copy_window]
+        index = AnchorIndex(self._near_dup)
+        for row in kept:
+            index.add(earlier_anchor(row), row["band_keys"])
+        docs, new_shingles, earlier_events = [], {}, {}
+        for doc, hashes in items:
+            match = index.best(doc.article_id, hashes)
+            if match is None:
+                docs.append(doc)
+                new_shingles[doc.article_id] = hashes
+                continue
+            anchor, jaccard = match
+            Metrics.counter(STAGE, "groups_joined_to_earlier_window").inc()
+            yield beam.pvalue.TaggedOutput(COPIED, (doc.article_id, (
+                dataclasses.replace(anchor, shingles=np.zeros(0, dtype=np.uint64)), jaccard)))
+            earlier_events[anchor.article_id] = EventMembership(anchor.article_id, anchor.event_id,
+                                                                anchor.event_similarity)
         stored = engine.read() or {t: [] for t in _ENGINE_TABLES}
         state = EngineState([event_unit(r) for r in stored["events"]], [recent_doc(r) for r in stored["recent"]])
-        docs = sorted(docs, key=lambda d: d.article_id)
         assignments, merges, after = advance(state, docs, self._config)
         engine.write({"events": [event_row(u, _NO_FACTS) for u in after.events],
                       "recent": [recent_row(d) for d in after.recent]})
+        into = {m.merged_id: m.into_id for m in merges}
+        for row in kept:  # an earlier anchor's event merged into another: later copies join that one
+            row["event_id"] = into.get(row["event_id"], row["event_id"])
+        copies.write({"copies": kept + [{
+            "article_id": a.article_id, "dup_group_id": dup_group_id(a.article_id), "event_id": a.event_id,
+            "event_similarity": float(a.similarity), "published_at": None,
+            "shingles": [int(h) for h in new_shingles[a.article_id]],
+            "band_keys": index.keys(new_shingles[a.article_id]), "window_end": now,
+        } for a in assignments if a.article_id in new_shingles]})
         Metrics.counter(STAGE, "windows").inc()
         Metrics.counter(STAGE, "representatives").inc(len(docs))
         Metrics.counter(STAGE, "earlier_events_merged").inc(len(merges))
         Metrics.gauge(STAGE, "live_events").set(len(after.events))
+        Metrics.gauge(STAGE, "copy_anchors").set(len(kept) + len(docs))
         for a in assignments:
             yield a.article_id, EventMembership(a.article_id, a.event_id, a.similarity)
+        for anchor_id, membership in sorted(earlier_events.items()):
+            yield anchor_id, dataclasses.replace(
+                membership, event_id=into.get(membership.event_id, membership.event_id))
         for merge in merges:
             yield beam.pvalue.TaggedOutput(MERGES, merge)
         yield beam.pvalue.TaggedOutput(LIVE, sorted(u.event_id for u in after.events))
@@ -110,16 +156,22 @@ class _Advance(beam.DoFn):
 
 class AdvanceEvents(beam.PTransform):
     """{anchors: Article, embeddings: (article_id, float32[dim])}, in fixed windows →
-    {memberships: (anchor_id, EventMembership), merges: EventMerge, live: [event ids after the window]},
-    in the same windows (``rewindow()`` returns the job's ``WindowInto``). Metrics:
-    ``stream_events/windows``, ``representatives``, ``earlier_events_merged``, ``live_events`` (gauge).
+    {memberships: (anchor_id, EventMembership), merges: EventMerge, live: [event ids after the window],
+    copied: (anchor_id, (EarlierAnchor, jaccard)) for the window's anchors that copy an earlier
+    window's anchor (their memberships are the earlier anchor's, keyed by its id)}, in the same windows
+    (``rewindow()`` returns the job's ``WindowInto``). Metrics: ``stream_events/windows``,
+    ``representatives``, ``earlier_events_merged``, ``groups_joined_to_earlier_window``,
+    ``live_events`` and ``copy_anchors`` (gauges).
     """
 
     def __init__(self, config: EventClusteringConfig, rewindow: Callable[[], beam.PTransform],
+                 near_dup: NearDupConfig | None = None, copy_window_days: int = 7,
                  max_text_chars: int = 20_000) -> None:
         super().__init__()
         self._config = config
         self._rewindow = rewindow
+        self._near_dup = near_dup or NearDupConfig()
+        self._copy_window_days = copy_window_days
         self._max_text_chars = max_text_chars
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
@@ -127,14 +179,16 @@ class AdvanceEvents(beam.PTransform):
         advanced = (
             {"articles": keyed, "embeddings": inputs["embeddings"]}
             | "JoinEmbeddings" >> beam.CoGroupByKey()
-            | "Features" >> beam.FlatMap(_features, self._max_text_chars)
+            | "Features" >> beam.FlatMap(_features, self._max_text_chars, self._near_dup.shingle_size)
             | "OneKey" >> beam.Map(lambda d: (_KEY, d))
             | "GroupWindow" >> beam.GroupByKey()
             | "Global" >> beam.WindowInto(GlobalWindows())
-            | "Advance" >> beam.ParDo(_Advance(self._config)).with_input_types(Tuple[str, Any]).with_outputs(MERGES, LIVE, main="memberships")
+            | "Advance" >> beam.ParDo(_Advance(self._config, self._near_dup, self._copy_window_days)
+                                      ).with_input_types(Tuple[str, Any]).with_outputs(
+                                          MERGES, LIVE, COPIED, main="memberships")
         )
         return {name: advanced[name] | f"Rewindow:{name}" >> self._rewindow()
-                for name in ("memberships", MERGES, LIVE)}
+                for name in ("memberships", MERGES, LIVE, COPIED)}
 
 
 class _Cumulate(beam.DoFn):

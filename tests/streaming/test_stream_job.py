@@ -96,6 +96,51 @@ def test_windows_fire_and_events_continue_across_windows(tmp_path: Path, sample_
         assert r["article_id"] in window_events[r["event_id"]]["article_ids"]
 
 
+def test_a_reprint_in_a_later_window_is_a_copy_of_the_earlier_article(tmp_path: Path, sample_dir: Path):
+    """The Lowland Gazette's rate-cut story in one window, the Harbor Ledger's reprint of it in the next:
+    the reprint joins the earlier group and event (the copies state), and the stream over two windows
+    gives the batch job's events, copy groups and ids over the same articles."""
+    records = sorted(sample_records(sample_dir), key=lambda r: r["published_at"] or "")
+    cut = next(i for i, r in enumerate(records) if r["id"] == "harbor-ledger/2026-03-18-veltria-interest-rate-cut")
+    first, second = records[:cut], records[cut:]
+    run_test_stream(_steps(
+        (0, [m for i, r in enumerate(first) for m in _at(5, message(f"a{i}", r))]),
+        (70, [m for i, r in enumerate(second) for m in _at(65, message(f"b{i}", r))]),
+    ), tmp_path / "stream")
+    articles = {r["article_id"]: r for r in rows(tmp_path / "stream", "articles")}
+    original = articles["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]
+    reprint = articles["harbor-ledger/2026-03-18-veltria-interest-rate-cut"]
+    assert original["_file"].endswith("T080000Z-60s-p000.parquet")
+    assert reprint["_file"].endswith("T080100Z-60s-p000.parquet")
+    assert not original["is_duplicate"]
+    assert reprint["is_duplicate"] and reprint["dup_anchor_id"] == original["article_id"]
+    assert (reprint["dup_group_id"], reprint["event_id"]) == (original["dup_group_id"], original["event_id"])
+    assert 0.0 < reprint["dup_similarity"] <= 1.0
+
+    _, batch = run_job([str(sample_dir / "articles.jsonl")], tmp_path / "batch", FakeEmbeddingHandler(),
+                       ["--reference_time", "2027-01-01T00:00:00+00:00", "--progress_seconds", "0"])
+    assert {a["article_id"]: (a["event_id"], a["dup_group_id"], a["is_duplicate"]) for a in batch["articles"]} == \
+        {k: (a["event_id"], a["dup_group_id"], a["is_duplicate"]) for k, a in articles.items()}
+    second_window = [r for r in rows(tmp_path / "stream", "events") if "T080100Z" in r["_file"]]
+    (rate_cut,) = [r for r in second_window if r["event_id"] == original["event_id"]]
+    assert reprint["article_id"] in rate_cut["article_ids"]
+    assert rate_cut["total_article_count"] > rate_cut["article_count"]  # continued from the first window
+
+
+def test_copy_anchors_expire_after_the_copy_window(tmp_path: Path, sample_dir: Path):
+    """The same reprint two days later, with --copy_window_days 1: the earlier anchor has left the copies
+    state, so the reprint founds a group of its own."""
+    records = {r["id"]: r for r in sample_records(sample_dir)}
+    original = records["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]
+    reprint = records["harbor-ledger/2026-03-18-veltria-interest-rate-cut"]
+    later = 2 * 86400
+    run_test_stream(_steps((0, _at(5, message("a", original))), (later, _at(later + 5, message("b", reprint))),
+                           end=later + 600), tmp_path, "--copy_window_days", "1")
+    articles = {r["article_id"]: r for r in rows(tmp_path, "articles")}
+    assert not articles[reprint["id"]]["is_duplicate"]
+    assert articles[reprint["id"]]["dup_group_id"] != articles[original["id"]]["dup_group_id"]
+
+
 def test_duplicate_deliveries_and_repeats_are_processed_once(tmp_path: Path, sample_dir: Path):
     records = sample_records(sample_dir)[:4]
     msgs = _at(1, *[message(f"m{i}", r) for i, r in enumerate(records)])

@@ -60,3 +60,25 @@ def test_model_threads_are_shared_out_between_local_worker_processes(monkeypatch
     multi = base + ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
     assert config(*multi).embedding.torch_threads == 4
     assert config(*multi, "--torch_threads", "1").embedding.torch_threads == 1
+
+
+def test_the_readme_options_table_lists_every_option_with_its_default():
+    """The README's Options table is the user's reference: every option is a row, and where the option's
+    help names a default, the table's default column starts with the same value."""
+    import argparse
+    import re
+    from pathlib import Path
+
+    from pipelines.options import StorybeamOptions
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme[readme.index("### Options"):readme.index("### Input")]
+    rows = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\| `--(\w+)` \| ([^|]*) \|", table, re.M)}
+    parser = argparse.ArgumentParser(add_help=False)
+    StorybeamOptions._add_argparse_args(parser)  # noqa: SLF001
+    options = {a.dest: a.help or "" for a in parser._actions}  # noqa: SLF001
+    assert set(rows) == set(options)
+    for name, help_text in options.items():
+        stated = re.search(r"\(default (-?[0-9.]+)", help_text)
+        if stated:
+            assert rows[name].split()[0] == stated.group(1), name

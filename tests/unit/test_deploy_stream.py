@@ -24,7 +24,7 @@ def stream_option_names() -> set[str]:
     parser = argparse.ArgumentParser(add_help=False)
     StreamOptions._add_argparse_args(parser)  # noqa: SLF001
     StorybeamOptions._add_argparse_args(parser)  # noqa: SLF001
-    return {a.dest for a in parser._actions} - {"input", "date", "copy_window_days", "output_shards"}  # noqa: SLF001
+    return {a.dest for a in parser._actions} - {"input", "date", "output_shards"}  # noqa: SLF001
 
 
 STREAM_GOOD = {

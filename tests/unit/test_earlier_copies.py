@@ -1,0 +1,68 @@
+"""The copy-of-an-earlier-anchor decision shared by nightly runs and the stream: ``best_earlier`` and the
+in-memory ``AnchorIndex`` the streaming job matches each window against, and its state round trip."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+
+from schemas.stream import STREAM_STATE_SCHEMAS, decode_rows, encode_rows
+from transforms.earlier_copies import AnchorIndex, EarlierAnchor, best_earlier, earlier_anchor
+from transforms.minhash import NearDupConfig, shingles
+from transforms.normalization import normalize_text
+
+CONFIG = NearDupConfig()
+WIRE = ("The Bank of Veltria cut its main interest rate by a quarter point on Wednesday, the first cut in "
+        "two years, saying inflation had eased faster than expected while growth slowed in the second half "
+        "of last year. Governor Ilse Marken said the board would watch wages closely before any further "
+        "move, and mortgage lenders said they expected to pass the cut on to borrowers within weeks.")
+REPRINT = WIRE.replace("on Wednesday", "on Wednesday morning") + " Reporting by the Lowland Gazette."
+OTHER = ("Fire crews fought a blaze at the Brennick plastics plant in Korvel on Tuesday night, and residents "
+         "of the nearby streets were told to keep their windows shut while the smoke cleared over the river, "
+         "officials said. No one was hurt; the cause of the fire is under investigation by the county.")
+
+
+def _hashes(text: str) -> np.ndarray:
+    return shingles(normalize_text(text), CONFIG.shingle_size)
+
+
+def _anchor(article_id: str, text: str, event_id: str = "ev-1") -> EarlierAnchor:
+    return EarlierAnchor(article_id, f"dup-{article_id}", event_id, 0.9, _hashes(text))
+
+
+def test_a_reprint_finds_its_earlier_anchor_and_another_story_does_not():
+    index = AnchorIndex(CONFIG)
+    index.add(_anchor("gazette/rate-cut", WIRE))
+    index.add(_anchor("courier/fire", OTHER, "ev-2"))
+    match = index.best("ledger/rate-cut", _hashes(REPRINT))
+    assert match is not None
+    anchor, jaccard = match
+    assert anchor.article_id == "gazette/rate-cut" and anchor.event_id == "ev-1"
+    assert 0.7 < jaccard < 1.0
+    assert index.best("post/other", _hashes("A different story about a library that reopened after "
+                                            "two years of repairs to its roof and its reading rooms.")) is None
+    assert index.best("empty", np.zeros(0, dtype=np.uint64)) is None
+
+
+def test_the_index_decides_as_the_pairwise_rule_does():
+    """Highest Jaccard wins, ties to the lower id; the index only narrows the candidates."""
+    anchors = [_anchor("b/copy", WIRE), _anchor("a/copy", WIRE), _anchor("c/near", REPRINT)]
+    index = AnchorIndex(CONFIG)
+    for a in anchors:
+        index.add(a, index.keys(a.shingles))
+    new = _hashes(WIRE)
+    assert index.best("new", new) == best_earlier("new", new, anchors, CONFIG)
+    assert index.best("new", new)[0].article_id == "a/copy"
+
+
+def test_stream_copies_state_round_trips_through_its_schema():
+    index = AnchorIndex(CONFIG)
+    hashes = _hashes(WIRE)
+    row = {"article_id": "gazette/rate-cut", "dup_group_id": "dup-1", "event_id": "ev-1",
+           "event_similarity": 0.5, "published_at": None, "shingles": [int(h) for h in hashes],
+           "band_keys": index.keys(hashes), "window_end": datetime(2026, 3, 18, 9, 1, tzinfo=timezone.utc)}
+    schemas = {"copies": STREAM_STATE_SCHEMAS["copies"]}
+    (back,) = decode_rows(encode_rows({"copies": [row]}, schemas), schemas)["copies"]
+    assert back["band_keys"] == row["band_keys"] and back["window_end"] == row["window_end"]
+    anchor = earlier_anchor(back)
+    assert np.array_equal(anchor.shingles, hashes) and anchor.dup_group_id == "dup-1"
