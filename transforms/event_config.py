@@ -26,10 +26,13 @@ class EventClusteringConfig:
         it off. Makes ``threshold`` relative: "about as close as this story's own nearest neighbours".
     full_text_words, short_threshold: texts shorter than ``full_text_words`` words (headlines) get a
         threshold interpolated down to ``short_threshold`` and a names weight scaled by their length.
-    centre_embeddings, centre_prior_docs: the context's mean embedding is subtracted from every
-        embedding (so that "all of these are shooting reports" stops counting as similarity),
-        shrunk toward zero as if ``centre_prior_docs`` zero vectors were in the context, so a
-        context of one story is not centred away.
+    centre_embeddings, centre_prior_docs, centre_neighbours: what a story's look-alikes share is
+        subtracted from its embedding (so that "all of these are shooting reports" stops counting as
+        similarity): for a full text (``full_text_words`` or more) the mean of its
+        ``centre_neighbours`` nearest stories in the context (by embedding cosine), for a shorter text
+        the context's mean (0 neighbours: the context's mean for every story); means are shrunk toward
+        zero as if ``centre_prior_docs`` zero vectors were among them, so a context of one story is not
+        centred away.
     block_docs: stories are clustered in time blocks of at least this many stories (consecutive
         hours), each block with the stories just before it as context; the blocks' clusters are
         then linked across blocks. Blocks are Beam keys, so big runs spread over workers.
@@ -57,6 +60,7 @@ class EventClusteringConfig:
     short_threshold: float = 0.25
     centre_embeddings: bool = True
     centre_prior_docs: int = 10
+    centre_neighbours: int = 20
     block_docs: int = 500
     context_docs: int = 500
     near_days: float = 3.0
@@ -80,7 +84,7 @@ class EventClusteringConfig:
         for name in ("max_neighbours", "block_docs", "rare_name_clusters", "state_features"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("scale_neighbours", "full_text_words", "centre_prior_docs", "context_docs"):
+        for name in ("scale_neighbours", "full_text_words", "centre_prior_docs", "centre_neighbours", "context_docs"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not self.near_days >= 0:

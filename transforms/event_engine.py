@@ -14,9 +14,12 @@ How two stories are compared
 ----------------------------
 Three signals, each a cosine of L2-normalised vectors, mixed with fixed weights:
 
-* ``embedding``: the sentence embedding of title + lead, minus the context's mean embedding (shrunk
-  by ``centre_prior_docs``). What every story of the context shares ("a shooting report") is taken
-  out, so what is left says which shooting.
+* ``embedding``: the sentence embedding of title + lead, minus what its look-alikes share: for a full
+  text the mean embedding of its ``centre_neighbours`` nearest stories in the context, for a shorter
+  text the context's mean (both shrunk by ``centre_prior_docs``). What a story's look-alikes share ("a
+  shooting report") is taken out, so what is left says which shooting — also in a feed where shootings
+  are a few among stories on every other topic, whose global mean would not take "a shooting report"
+  out.
 * ``lexical``: TF-IDF of title + body (sublinear tf), IDF from the context.
 * ``names``: the story's names and numbers (capitalised words inside sentences, figures), binary,
   IDF-weighted: who, where, when, how many — what tells look-alike events apart.
@@ -198,13 +201,34 @@ class Vectors:
         return SparseVec(self.columns[row.indices][order], row.data[order].astype(np.float64))
 
 
+def _local_means(embeddings: np.ndarray, config: EventClusteringConfig) -> np.ndarray:
+    """Per story: the mean embedding of its ``centre_neighbours`` nearest stories (cosine), shrunk toward
+    zero by ``centre_prior_docs``: what the story's look-alikes share, whatever else the context holds."""
+    k = min(config.centre_neighbours, len(embeddings) - 1)
+    norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+    unit = np.divide(embeddings, norms, out=np.zeros_like(embeddings), where=norms > 0)
+    out = np.zeros_like(embeddings)
+    for start in range(0, len(unit), 256):
+        stop = min(len(unit), start + 256)
+        sims = unit[start:stop] @ unit.T
+        sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        out[start:stop] = embeddings[top].sum(axis=1) / (k + config.centre_prior_docs)
+    return out
+
+
 def mixed_vectors(docs: Sequence[DocFeatures], stats: ContextStats,
                   config: EventClusteringConfig) -> Vectors:
     """Each story's unit-length mix of its three signals, weighed against ``stats``."""
     w_embedding, w_lexical, w_names = config.normalised_weights
     share = _length_share(docs, config)
     embeddings = np.stack([d.embedding.astype(np.float64) for d in docs])
-    if len(stats.mean_embedding):
+    if config.centre_embeddings and config.centre_neighbours and len(docs) > 1:
+        # A full text is centred on its look-alikes; a shorter text on the whole context (a headline has
+        # too few words and names to hold a big story together once its look-alikes are taken out).
+        local = (share >= 1.0)[:, None]
+        embeddings = embeddings - np.where(local, _local_means(embeddings, config), stats.mean_embedding)
+    elif len(stats.mean_embedding):
         embeddings = embeddings - stats.mean_embedding
     norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
     dense = np.divide(embeddings, norms, out=np.zeros_like(embeddings), where=norms > 0) * math.sqrt(w_embedding)

@@ -22,11 +22,11 @@ def _score(name: str, limit: int | None) -> dict:
     return clustering_report(predicted, {r["id"]: r["label"] for r in records})
 
 
-# Measured with `storybeam evaluate --tasks events` on 2026-12-03 (README, Quality); floors just under.
+# Measured with `storybeam evaluate --tasks events` on 2026-12-05 (README, Quality); floors just under.
 def test_ecbplus_through_the_whole_job():
-    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.924 (P 0.871, R 0.984), ARI 0.882
-    assert report["b3_f1"] >= 0.92
-    assert report["ari"] >= 0.87
+    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.931 (P 0.923, R 0.938), ARI 0.896
+    assert report["b3_f1"] >= 0.925
+    assert report["ari"] >= 0.885
 
 
 def test_uci_headlines_whole_file_through_the_whole_job():
@@ -36,7 +36,7 @@ def test_uci_headlines_whole_file_through_the_whole_job():
 
 
 def test_gva_look_alike_shootings_through_the_whole_job():
-    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.936 (P 0.958, R 0.916), ARI 0.859
+    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.934 (P 0.959, R 0.911), ARI 0.851
     assert report["b3_f1"] >= 0.93
     assert report["b3_precision"] >= 0.95
-    assert report["ari"] >= 0.85
+    assert report["ari"] >= 0.845

@@ -263,6 +263,28 @@ def test_centring_takes_out_what_every_story_shares():
         frozenset({"d0", "d1"}), frozenset({"d2", "d3"}), frozenset({"d4", "d5"}), frozenset({"d6", "d7"})}
 
 
+def test_full_texts_are_centred_on_their_look_alikes_not_on_a_mixed_context():
+    # Four look-alike stories (one shared direction, two events) among twelve stories on other topics:
+    # the context's mean is mostly the other topics, so centred on it the look-alikes stay alike and
+    # merge; centred on their own nearest stories, the specifics decide.
+    rng = np.random.default_rng(1)
+    shared = np.zeros(32)
+    shared[0] = 6.0
+    specifics = rng.normal(size=(2, 32)) * 0.5
+    specifics[:, 0] = 0
+    alike = [shared + specifics[k // 2] + 0.05 * rng.normal(size=32) for k in range(4)]
+    others = [3.0 * np.eye(32)[1 + k] + 0.3 * rng.normal(size=32) for k in range(12)]
+    docs = [doc(f"a{k}", (v / np.linalg.norm(v)).astype(np.float32)) for k, v in enumerate(alike)] + \
+        [doc(f"o{k:02d}", (v / np.linalg.norm(v)).astype(np.float32)) for k, v in enumerate(others)]
+    base = EventClusteringConfig(threshold=0.6, lexical_weight=0, names_weight=0, scale_neighbours=0,
+                                 full_text_words=0, centre_prior_docs=0, centre_neighbours=3)
+    found = clusters(cluster_events(docs, base))
+    assert {frozenset({"a0", "a1"}), frozenset({"a2", "a3"})} <= found
+    assert frozenset({"a0", "a1", "a2", "a3"}) in clusters(cluster_events(docs, replace(base, centre_neighbours=0)))
+    # Shorter texts (below full_text_words) keep the context's mean: the look-alikes merge again.
+    assert frozenset({"a0", "a1", "a2", "a3"}) in clusters(cluster_events(docs, replace(base, full_text_words=50)))
+
+
 def test_local_scaling_makes_the_threshold_relative_to_each_storys_neighbours():
     # Raw cosines of 0.5 within each pair and 0.1 across: too low for threshold 0.7 unscaled,
     # but each story's best neighbour sets its scale, so each pair is its own event.
