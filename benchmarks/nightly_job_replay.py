@@ -26,6 +26,7 @@ import pyarrow.dataset as ds
 
 from evaluation.labelled_data import read_jsonl
 from evaluation.metrics import clustering_report
+from evaluation.replay import resolve_merges
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIRST_NIGHT = date(2030, 1, 1)
@@ -98,13 +99,6 @@ def main() -> None:
     merges = ds.dataset(str(out / "nightly" / "event_merges"), format="parquet", partitioning="hive").to_table().to_pylist()
     alias = {m["merged_event_id"]: m["into_event_id"] for m in merges}
 
-    def resolved(event_id: str) -> str:
-        seen = set()
-        while event_id in alias and event_id not in seen:
-            seen.add(event_id)
-            event_id = alias[event_id]
-        return event_id
-
     gold = {r["id"]: str(r["label"]) for w in nights for r in w}
     # A dead-lettered record (e.g. too short after stripping) is an event of its own, in both runs.
     written = {i: nightly[i][0] if i in nightly else f"dead:{i}" for i in gold}
@@ -113,7 +107,7 @@ def main() -> None:
           f"({len(nightly)} articles of {len(gold)} read; {len(gold) - len(nightly)} dead letters nightly, "
           f"{len(gold) - len(one_shot)} in one run)")
     print(f"B3 F1: nightly as written {clustering_report({i: written[i] for i in gold}, gold)['b3_f1']:.4f}, "
-          f"merges resolved {clustering_report({i: resolved(written[i]) for i in gold}, gold)['b3_f1']:.4f} "
+          f"merges resolved {clustering_report(resolve_merges(written, alias), gold)['b3_f1']:.4f} "
           f"({len(merges)} merges); one run {clustering_report(once, gold)['b3_f1']:.4f}")
     thirds = [seconds[i * len(seconds) // 3:(i + 1) * len(seconds) // 3] for i in range(3)]
     print(f"time: nights {sum(seconds):.1f} s in all; median s per night by third of the nights: "

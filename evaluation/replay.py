@@ -30,16 +30,20 @@ class Replay:
     live_events: list[int] = field(default_factory=list)  # events in the state after each night
 
     def resolved(self) -> dict[str, str]:
-        alias = {m.merged_id: m.into_id for m in self.merges}
+        return resolve_merges(self.assignment, {m.merged_id: m.into_id for m in self.merges})
 
-        def final(event_id: str) -> str:
-            seen = set()
-            while event_id in alias and event_id not in seen:
-                seen.add(event_id)
-                event_id = alias[event_id]
-            return event_id
 
-        return {a: final(e) for a, e in self.assignment.items()}
+def resolve_merges(assignment: dict[str, str], alias: dict[str, str]) -> dict[str, str]:
+    """Each article's event id resolved through ``alias`` (merged id -> the id it was merged into),
+    following chains of merges: what a reader does with the ``event_merges`` table."""
+    def final(event_id: str) -> str:
+        seen = set()
+        while event_id in alias and event_id not in seen:
+            seen.add(event_id)
+            event_id = alias[event_id]
+        return event_id
+
+    return {a: final(e) for a, e in assignment.items()}
 
 
 def replay(records: Sequence[dict], embeddings: np.ndarray, config: EventClusteringConfig | None = None,
