@@ -103,10 +103,11 @@ class _Advance(beam.DoFn):
         self._copy_window = timedelta(days=copy_window_days)
 
     def process(self, element: tuple[str, Iterable[tuple[DocFeatures, np.ndarray]]],
-                window_end: Any = beam.DoFn.TimestampParam,
+                timestamp: Any = beam.DoFn.TimestampParam,
                 engine=beam.DoFn.StateParam(ENGINE), copies=beam.DoFn.StateParam(COPIES)) -> Iterable[Any]:
         _, items = element
-        now = datetime.fromtimestamp(float(window_end), tz=timezone.utc)
+        # The grouped window's timestamp (its end): anchors stored more than the copy window before it leave.
+        now = datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
         items = sorted(items, key=lambda item: item[0].article_id)
         kept = [r for r in (copies.read() or {"copies": []})["copies"] if r["window_end"] > now - self._copy_window]
         index = AnchorIndex(self._near_dup)
