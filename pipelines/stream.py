@@ -43,7 +43,7 @@ from transforms.article_parsing import content_sha1
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
-from transforms.earlier_copies import rewrite_dups
+from transforms.earlier_copies import JoinEarlierGroups
 from transforms.embed_articles import EmbedArticles
 from transforms.embedding_model import check_model
 from transforms.first_per_key import FirstPerKey
@@ -203,10 +203,7 @@ def build_stream(messages: beam.PCollection, config: StreamConfig, root: str,
     advanced = ({"anchors": grouped["representatives"], "embeddings": embeddings}
                 | "AdvanceEvents" >> AdvanceEvents(job.events, window, job.near_dup, job.copy_window_days))
     # A window's group whose anchor copies an earlier window's anchor: every member is that anchor's copy.
-    dups = ({"members": grouped["dups"] | "ByAnchor" >> beam.Map(lambda kv: (kv[1].anchor_id, kv)),
-             "matched": advanced["copied"]}
-            | "JoinEarlierCopies" >> beam.CoGroupByKey()
-            | "RewriteDups" >> beam.FlatMap(rewrite_dups))
+    dups = {"dups": grouped["dups"], "matched": advanced["copied"]} | "JoinEarlierGroups" >> JoinEarlierGroups()
     described = (stripped["articles"] | "DescribeArticles" >> DescribeArticles(job.page_metadata)
                  | "ReleaseDescribedText" >> beam.Map(release_raw_text))
     tables = ({"articles": described, "dups": dups, "events": advanced["memberships"]}

@@ -11,6 +11,7 @@ ids): nothing is gathered on one worker.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any, Iterable
 
 import apache_beam as beam
@@ -18,7 +19,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article, DupInfo, EventMembership
-from transforms.minhash import NearDupConfig, band_keys, shingles, signature, verify_pair
+from transforms.minhash import NearDupConfig, band_keys, dup_group_id, shingles, signature, verify_pair
 
 STAGE = "earlier_copies"
 _NEW, _OLD = "new", "old"
@@ -103,16 +104,62 @@ class AnchorIndex:
         for key in (self.keys(anchor.shingles) if keys is None else keys):
             self._bands.setdefault(key, []).append(anchor)
 
-    def best(self, new_id: str, new_shingles: np.ndarray) -> tuple[EarlierAnchor, float] | None:
-        """``best_earlier`` among the indexed anchors that share an LSH bucket with ``new_shingles``."""
+    def best(self, new_id: str, new_shingles: np.ndarray, keys: Iterable[bytes] | None = None
+             ) -> tuple[EarlierAnchor, float] | None:
+        """``best_earlier`` among the indexed anchors that share an LSH bucket (``keys``, computed when not
+        given) with ``new_shingles``."""
         candidates: dict[str, EarlierAnchor] = {}
-        for key in self.keys(new_shingles):
+        for key in (self.keys(new_shingles) if keys is None else keys):
             bucket = self._bands.get(key, ())
             if len(bucket) > self._config.max_bucket_size * self._config.max_bucket_size:
                 Metrics.counter(STAGE, "capped:oversized_bucket").inc()  # says nothing, as in _cross_pairs
                 continue
             candidates.update((a.article_id, a) for a in bucket)
         return best_earlier(new_id, new_shingles, candidates.values(), self._config)
+
+
+@dataclasses.dataclass
+class WindowCopies:
+    """One stream window's anchors matched against the copies state (``match_window``)."""
+
+    kept: list[dict[str, Any]]  # state rows still inside the copy window
+    copied: dict[str, tuple[EarlierAnchor, float]]  # new anchor id -> (earlier anchor, Jaccard)
+    fresh: dict[str, tuple[np.ndarray, list[bytes]]]  # unmatched new anchor id -> (shingles, bucket keys)
+
+
+def match_window(rows: Iterable[dict[str, Any]], new: Iterable[tuple[str, np.ndarray]], since: datetime,
+                 config: NearDupConfig) -> WindowCopies:
+    """The stream's copy decision for one window: ``rows`` (copies state: ``_state/copies`` columns with
+    ``band_keys`` and ``window_end``) stored after ``since`` are kept; each new anchor either copies one of
+    them (``best_earlier`` through an ``AnchorIndex``) or is fresh. Signatures of the kept anchors are not
+    recomputed (their bucket keys are in the state), and a new anchor's are computed once."""
+    kept = [r for r in rows if r["window_end"] > since]
+    index = AnchorIndex(config)
+    for row in kept:
+        index.add(earlier_anchor(row), row["band_keys"])
+    copied, fresh = {}, {}
+    for article_id, hashes in new:
+        keys = index.keys(hashes)
+        match = index.best(article_id, hashes, keys)
+        if match is None:
+            fresh[article_id] = (hashes, keys)
+        else:
+            copied[article_id] = match
+    return WindowCopies(kept, copied, fresh)
+
+
+def copies_after(window: WindowCopies, events: Iterable[tuple[str, str, float]], merged_into: dict[str, str],
+                 now: datetime) -> list[dict[str, Any]]:
+    """The copies state after a window: the kept rows (their events resolved through the window's merges)
+    and the window's fresh anchors with the (article id, event id, similarity) the engine gave them."""
+    rows = [dict(r, event_id=merged_into.get(r["event_id"], r["event_id"])) for r in window.kept]
+    for article_id, event_id, similarity in events:
+        if article_id in window.fresh:
+            hashes, keys = window.fresh[article_id]
+            rows.append({"article_id": article_id, "dup_group_id": dup_group_id(article_id), "event_id": event_id,
+                         "event_similarity": float(similarity), "published_at": None,
+                         "shingles": [int(h) for h in hashes], "band_keys": keys, "window_end": now})
+    return rows
 
 
 class _BestEarlier(beam.DoFn):
@@ -148,6 +195,17 @@ def _unmatched(element: tuple[str, dict]) -> Iterable[Article]:
     _, joined = element
     if not joined["matched"]:
         yield from joined["article"]
+
+
+class JoinEarlierGroups(beam.PTransform):
+    """{dups: (id, DupInfo), matched: (anchor id, (EarlierAnchor, Jaccard))} → (id, DupInfo): the members of a
+    group whose anchor copies an earlier anchor become copies of that anchor (``rewrite_dups``)."""
+
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+        members = inputs["dups"] | "ByAnchor" >> beam.Map(lambda kv: (kv[1].anchor_id, kv))
+        return ({"members": members, "matched": inputs["matched"]}
+                | "JoinGroups" >> beam.CoGroupByKey()
+                | "RewriteDups" >> beam.FlatMap(rewrite_dups))
 
 
 class MatchEarlierCopies(beam.PTransform):
@@ -190,12 +248,7 @@ class MatchEarlierCopies(beam.PTransform):
             | "JoinNew" >> beam.CoGroupByKey()
             | "BestEarlier" >> beam.ParDo(_BestEarlier(config))
         )
-        members = inputs["dups"] | "ByAnchor" >> beam.Map(lambda kv: (kv[1].anchor_id, kv))
-        dups = (
-            {"members": members, "matched": matched}
-            | "JoinGroups" >> beam.CoGroupByKey()
-            | "RewriteDups" >> beam.FlatMap(rewrite_dups)
-        )
+        dups = {"dups": inputs["dups"], "matched": matched} | "JoinEarlierGroups" >> JoinEarlierGroups()
         representatives = (
             {"article": reps | "KeyReps" >> beam.Map(lambda a: (a.article_id, a)), "matched": matched}
             | "JoinReps" >> beam.CoGroupByKey()

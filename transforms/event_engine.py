@@ -201,19 +201,20 @@ class Vectors:
         return SparseVec(self.columns[row.indices][order], row.data[order].astype(np.float64))
 
 
-def _local_means(embeddings: np.ndarray, config: EventClusteringConfig) -> np.ndarray:
-    """Per story: the mean embedding of its ``centre_neighbours`` nearest stories (cosine), shrunk toward
-    zero by ``centre_prior_docs``: what the story's look-alikes share, whatever else the context holds."""
+def _local_means(embeddings: np.ndarray, rows: np.ndarray, config: EventClusteringConfig) -> np.ndarray:
+    """For each of ``rows``: the mean embedding of its ``centre_neighbours`` nearest stories among all
+    ``embeddings`` (cosine), shrunk toward zero by ``centre_prior_docs``: what the story's look-alikes
+    share, whatever else the context holds."""
     k = min(config.centre_neighbours, len(embeddings) - 1)
     norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
     unit = np.divide(embeddings, norms, out=np.zeros_like(embeddings), where=norms > 0)
-    out = np.zeros_like(embeddings)
-    for start in range(0, len(unit), 256):
-        stop = min(len(unit), start + 256)
-        sims = unit[start:stop] @ unit.T
-        sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+    out = np.zeros((len(rows), embeddings.shape[1]))
+    for start in range(0, len(rows), 256):
+        chunk = rows[start:start + 256]
+        sims = unit[chunk] @ unit.T
+        sims[np.arange(len(chunk)), chunk] = -np.inf
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        out[start:stop] = embeddings[top].sum(axis=1) / (k + config.centre_prior_docs)
+        out[start:start + len(chunk)] = embeddings[top].sum(axis=1) / (k + config.centre_prior_docs)
     return out
 
 
@@ -226,8 +227,11 @@ def mixed_vectors(docs: Sequence[DocFeatures], stats: ContextStats,
     if config.centre_embeddings and config.centre_neighbours and len(docs) > 1:
         # A full text is centred on its look-alikes; a shorter text on the whole context (a headline has
         # too few words and names to hold a big story together once its look-alikes are taken out).
-        local = (share >= 1.0)[:, None]
-        embeddings = embeddings - np.where(local, _local_means(embeddings, config), stats.mean_embedding)
+        centres = np.tile(stats.mean_embedding, (len(docs), 1))
+        full = np.flatnonzero(share >= 1.0)
+        if len(full):
+            centres[full] = _local_means(embeddings, full, config)
+        embeddings = embeddings - centres
     elif len(stats.mean_embedding):
         embeddings = embeddings - stats.mean_embedding
     norms = np.linalg.norm(embeddings, axis=1, keepdims=True)

@@ -40,12 +40,12 @@ from schemas.state import EventFacts, event_facts, event_row, event_unit, recent
 from schemas.stream import STREAM_STATE_SCHEMAS, decode_rows, encode_rows
 from schemas.tables import EventMergeRow, EventRow
 from transforms.cluster_events import _doc_features
-from transforms.earlier_copies import AnchorIndex, EarlierAnchor, earlier_anchor
+from transforms.earlier_copies import copies_after, match_window
 from transforms.event_config import EventClusteringConfig
 from transforms.event_features import DocFeatures
 from transforms.event_history import _cumulative_row, _total
 from transforms.event_state import EngineState, EventMerge, advance
-from transforms.minhash import NearDupConfig, dup_group_id, shingles
+from transforms.minhash import NearDupConfig, shingles
 from transforms.write_window_tables import window_start
 
 STAGE = "stream_events"
@@ -109,47 +109,33 @@ class _Advance(beam.DoFn):
         # The grouped window's timestamp (its end): anchors stored more than the copy window before it leave.
         now = datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
         items = sorted(items, key=lambda item: item[0].article_id)
-        kept = [r for r in (copies.read() or {"copies": []})["copies"] if r["window_end"] > now - self._copy_window]
-        index = AnchorIndex(self._near_dup)
-        for row in kept:
-            index.add(earlier_anchor(row), row["band_keys"])
-        docs, new_shingles, earlier_events = [], {}, {}
-        for doc, hashes in items:
-            match = index.best(doc.article_id, hashes)
-            if match is None:
-                docs.append(doc)
-                new_shingles[doc.article_id] = hashes
-                continue
-            anchor, jaccard = match
-            Metrics.counter(STAGE, "groups_joined_to_earlier_window").inc()
-            yield beam.pvalue.TaggedOutput(COPIED, (doc.article_id, (
-                dataclasses.replace(anchor, shingles=np.zeros(0, dtype=np.uint64)), jaccard)))
-            earlier_events[anchor.article_id] = EventMembership(anchor.article_id, anchor.event_id,
-                                                                anchor.event_similarity)
+        window = match_window((copies.read() or {"copies": []})["copies"],
+                              ((doc.article_id, hashes) for doc, hashes in items), now - self._copy_window,
+                              self._near_dup)
+        docs = [doc for doc, _ in items if doc.article_id not in window.copied]
         stored = engine.read() or {t: [] for t in _ENGINE_TABLES}
         state = EngineState([event_unit(r) for r in stored["events"]], [recent_doc(r) for r in stored["recent"]])
         assignments, merges, after = advance(state, docs, self._config)
         engine.write({"events": [event_row(u, _NO_FACTS) for u in after.events],
                       "recent": [recent_row(d) for d in after.recent]})
         into = {m.merged_id: m.into_id for m in merges}
-        for row in kept:  # an earlier anchor's event merged into another: later copies join that one
-            row["event_id"] = into.get(row["event_id"], row["event_id"])
-        copies.write({"copies": kept + [{
-            "article_id": a.article_id, "dup_group_id": dup_group_id(a.article_id), "event_id": a.event_id,
-            "event_similarity": float(a.similarity), "published_at": None,
-            "shingles": [int(h) for h in new_shingles[a.article_id]],
-            "band_keys": index.keys(new_shingles[a.article_id]), "window_end": now,
-        } for a in assignments if a.article_id in new_shingles]})
+        copies.write({"copies": copies_after(window, ((a.article_id, a.event_id, a.similarity) for a in assignments),
+                                             into, now)})
         Metrics.counter(STAGE, "windows").inc()
         Metrics.counter(STAGE, "representatives").inc(len(docs))
         Metrics.counter(STAGE, "earlier_events_merged").inc(len(merges))
         Metrics.gauge(STAGE, "live_events").set(len(after.events))
-        Metrics.gauge(STAGE, "copy_anchors").set(len(kept) + len(docs))
+        Metrics.counter(STAGE, "groups_joined_to_earlier_window").inc(len(window.copied))
+        Metrics.gauge(STAGE, "copy_anchors").set(len(window.kept) + len(window.fresh))
         for a in assignments:
             yield a.article_id, EventMembership(a.article_id, a.event_id, a.similarity)
-        for anchor_id, membership in sorted(earlier_events.items()):
-            yield anchor_id, dataclasses.replace(
-                membership, event_id=into.get(membership.event_id, membership.event_id))
+        earlier = {anchor.article_id: anchor for anchor, _ in window.copied.values()}
+        for anchor_id, anchor in sorted(earlier.items()):  # once per earlier anchor, in its (merged) event
+            yield anchor_id, EventMembership(anchor_id, into.get(anchor.event_id, anchor.event_id),
+                                             anchor.event_similarity)
+        for new_id, (anchor, jaccard) in sorted(window.copied.items()):
+            yield beam.pvalue.TaggedOutput(COPIED, (new_id, (
+                dataclasses.replace(anchor, shingles=np.zeros(0, dtype=np.uint64)), jaccard)))
         for merge in merges:
             yield beam.pvalue.TaggedOutput(MERGES, merge)
         yield beam.pvalue.TaggedOutput(LIVE, sorted(u.event_id for u in after.events))

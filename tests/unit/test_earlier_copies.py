@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from schemas.stream import STREAM_STATE_SCHEMAS, decode_rows, encode_rows
-from transforms.earlier_copies import AnchorIndex, EarlierAnchor, best_earlier, earlier_anchor
-from transforms.minhash import NearDupConfig, shingles
+from transforms.earlier_copies import AnchorIndex, EarlierAnchor, best_earlier, copies_after, earlier_anchor, match_window
+from transforms.minhash import NearDupConfig, dup_group_id, shingles
 from transforms.normalization import normalize_text
 
 CONFIG = NearDupConfig()
@@ -66,3 +66,28 @@ def test_stream_copies_state_round_trips_through_its_schema():
     assert back["band_keys"] == row["band_keys"] and back["window_end"] == row["window_end"]
     anchor = earlier_anchor(back)
     assert np.array_equal(anchor.shingles, hashes) and anchor.dup_group_id == "dup-1"
+
+
+def _state_row(article_id: str, text: str, event_id: str, stored: datetime) -> dict:
+    hashes = _hashes(text)
+    return {"article_id": article_id, "dup_group_id": f"dup-{article_id}", "event_id": event_id,
+            "event_similarity": 0.9, "published_at": None, "shingles": [int(h) for h in hashes],
+            "band_keys": AnchorIndex(CONFIG).keys(hashes), "window_end": stored}
+
+
+def test_a_window_matches_its_anchors_against_the_copies_state_and_passes_it_on():
+    day = datetime(2026, 3, 18, 9, tzinfo=timezone.utc)
+    rows = [_state_row("gazette/rate-cut", WIRE, "ev-1", day), _state_row("old/fire", OTHER, "ev-2", day.replace(day=1))]
+    window = match_window(rows, [("ledger/rate-cut", _hashes(REPRINT)), ("post/fire", _hashes(OTHER))],
+                          since=day.replace(day=11), config=CONFIG)
+    # The fire anchor was stored before the window: it is gone, so the fire story is fresh.
+    assert [r["article_id"] for r in window.kept] == ["gazette/rate-cut"]
+    assert {k: (a.article_id, a.dup_group_id) for k, (a, _) in window.copied.items()} == \
+        {"ledger/rate-cut": ("gazette/rate-cut", "dup-gazette/rate-cut")}
+    assert set(window.fresh) == {"post/fire"}
+    now = day.replace(day=19)
+    after = copies_after(window, [("post/fire", "ev-3", 0.8)], merged_into={"ev-1": "ev-0"}, now=now)
+    assert [(r["article_id"], r["event_id"], r["window_end"]) for r in after] == \
+        [("gazette/rate-cut", "ev-0", day), ("post/fire", "ev-3", now)]
+    assert after[1]["band_keys"] == window.fresh["post/fire"][1] == AnchorIndex(CONFIG).keys(_hashes(OTHER))
+    assert after[1]["dup_group_id"] == dup_group_id("post/fire")

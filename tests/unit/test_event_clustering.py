@@ -246,16 +246,22 @@ def test_a_follow_up_weeks_later_joins_when_its_names_agree():
     assert len(clusters(cluster_events(late, flat))) == 3
 
 
+def _look_alikes(rng: np.random.Generator, events: int, dim: int, shared: float) -> list[np.ndarray]:
+    """Two unit vectors per event: mostly one shared direction ("a shooting report", weight ``shared``),
+    plus the event's own specifics and a little noise."""
+    direction = np.zeros(dim)
+    direction[0] = shared
+    specifics = rng.normal(size=(events, dim)) * 0.5
+    specifics[:, 0] = 0
+    vectors = [direction + specifics[k // 2] + 0.05 * rng.normal(size=dim) for k in range(2 * events)]
+    return [(v / np.linalg.norm(v)).astype(np.float32) for v in vectors]
+
+
 def test_centring_takes_out_what_every_story_shares():
     # Every story is mostly one shared direction ("a shooting report"), plus its own specifics:
     # raw cosines are all > 0.9, so uncentred they are one event; centred, the specifics decide.
     rng = np.random.default_rng(0)
-    shared = np.zeros(16)
-    shared[0] = 3.0
-    specifics = rng.normal(size=(4, 16)) * 0.5
-    specifics[:, 0] = 0
-    vectors = [shared + specifics[k // 2] + 0.05 * rng.normal(size=16) for k in range(8)]
-    docs = [doc(f"d{k}", (v / np.linalg.norm(v)).astype(np.float32)) for k, v in enumerate(vectors)]
+    docs = [doc(f"d{k}", v) for k, v in enumerate(_look_alikes(rng, events=4, dim=16, shared=3.0))]
     base = EventClusteringConfig(threshold=0.6, lexical_weight=0, names_weight=0, scale_neighbours=0,
                                  full_text_words=0, centre_prior_docs=0)
     assert len(clusters(cluster_events(docs, replace(base, centre_embeddings=False)))) == 1
@@ -268,13 +274,9 @@ def test_full_texts_are_centred_on_their_look_alikes_not_on_a_mixed_context():
     # the context's mean is mostly the other topics, so centred on it the look-alikes stay alike and
     # merge; centred on their own nearest stories, the specifics decide.
     rng = np.random.default_rng(1)
-    shared = np.zeros(32)
-    shared[0] = 6.0
-    specifics = rng.normal(size=(2, 32)) * 0.5
-    specifics[:, 0] = 0
-    alike = [shared + specifics[k // 2] + 0.05 * rng.normal(size=32) for k in range(4)]
+    alike = _look_alikes(rng, events=2, dim=32, shared=6.0)
     others = [3.0 * np.eye(32)[1 + k] + 0.3 * rng.normal(size=32) for k in range(12)]
-    docs = [doc(f"a{k}", (v / np.linalg.norm(v)).astype(np.float32)) for k, v in enumerate(alike)] + \
+    docs = [doc(f"a{k}", v) for k, v in enumerate(alike)] + \
         [doc(f"o{k:02d}", (v / np.linalg.norm(v)).astype(np.float32)) for k, v in enumerate(others)]
     base = EventClusteringConfig(threshold=0.6, lexical_weight=0, names_weight=0, scale_neighbours=0,
                                  full_text_words=0, centre_prior_docs=0, centre_neighbours=3)
