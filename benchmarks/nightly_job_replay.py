@@ -109,9 +109,16 @@ def main() -> None:
     print(f"B3 F1: nightly as written {clustering_report({i: written[i] for i in gold}, gold)['b3_f1']:.4f}, "
           f"merges resolved {clustering_report(resolve_merges(written, alias), gold)['b3_f1']:.4f} "
           f"({len(merges)} merges); one run {clustering_report(once, gold)['b3_f1']:.4f}")
-    thirds = [seconds[i * len(seconds) // 3:(i + 1) * len(seconds) // 3] for i in range(3)]
-    print(f"time: nights {sum(seconds):.1f} s in all; median s per night by third of the nights: "
-          + ", ".join(f"{statistics.median(t):.1f}" for t in thirds if t) + f"; one run {one_shot_seconds:.1f} s")
+    n = len(seconds)
+    thirds = [range(i * n // 3, (i + 1) * n // 3) for i in range(3)]
+    print(f"time: nights {sum(seconds):.1f} s in all; one run {one_shot_seconds:.1f} s")
+    for name, third in zip(("first", "middle", "last"), thirds):
+        if not third:
+            continue
+        quiet = [seconds[k] for k in third if len(nights[k]) <= 3]
+        print(f"{name} third of the nights: median {statistics.median(seconds[k] for k in third):.1f} s per night, "
+              f"{sum(len(nights[k]) for k in third) / len(third):.1f} stories per night; nights of at most 3 "
+              f"stories: median {statistics.median(quiet) if quiet else float('nan'):.1f} s ({len(quiet)} nights)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Look-alike events inside a mixed feed: the event engine when shootings are a few among stories on
 every other topic, as in a real daily feed (the GVA set alone is all shootings).
 
-    python -m evaluation.mixed_feed [--eval_dir ../shared/eval] [--cache_dir out/embeddings]
+    python -m evaluation.mixed_feed [--eval_dir ../shared/eval] [--cache_dir out/embeddings] [--sweep]
 
 Two inputs, both built from the labelled sets by fixed rules:
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.events_eval import HELD_OUT, TUNING, embed, event_docs, part_of
+from evaluation.events_eval import HELD_OUT, TUNING, embed, event_docs, part_of, score_storybeam
 from evaluation.labelled_data import read_jsonl
 from evaluation.metrics import clustering_report
 from transforms.event_clustering import EventClusteringConfig, cluster_events
@@ -37,13 +37,18 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = 7
 
 
-def zyte_pages(eval_dir: Path) -> list[dict]:
-    """One text per Zyte page: the first extractor's by name; its own event."""
+def zyte_variants(eval_dir: Path) -> dict[str, list[dict]]:
+    """Zyte page id -> its extractor variants, sorted by extractor name."""
     pages: dict[str, list[dict]] = {}
     for r in read_jsonl(eval_dir / "neardup" / "zyte_extractor_variants.jsonl"):
         pages.setdefault(r["label"], []).append(r)
-    return [{"id": v["id"], "text": v["text"], "label": f"zyte:{label}"}
-            for label, variants in sorted(pages.items()) for v in [min(variants, key=lambda r: r["system"])]]
+    return {label: sorted(v, key=lambda r: r["system"]) for label, v in sorted(pages.items())}
+
+
+def zyte_pages(eval_dir: Path) -> list[dict]:
+    """One text per Zyte page: the first extractor's by name; its own event."""
+    return [{"id": v[0]["id"], "text": v[0]["text"], "label": f"zyte:{label}"}
+            for label, v in zyte_variants(eval_dir).items()]
 
 
 def gva_records(eval_dir: Path) -> list[dict]:
@@ -68,19 +73,26 @@ def mixed_feed(eval_dir: Path) -> list[dict]:
     return gva + ecb + [placed(r, r["id"]) for r in zyte_pages(eval_dir)]
 
 
-def small_mixed_night(eval_dir: Path) -> list[dict]:
-    gva = gva_records(eval_dir)
-    first = min(date.fromisoformat(r["published_at"][:10]) for r in gva)
+def weeks_with_most_follow_ups(records: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+    """The two consecutive 7-day blocks of publish dates (from the first one) with the most labels
+    (incidents) reported in both; ties go to the earlier pair."""
+    first = min(date.fromisoformat(r["published_at"][:10]) for r in records)
     blocks: dict[int, list[dict]] = {}
-    for r in gva:
+    for r in records:
         blocks.setdefault((date.fromisoformat(r["published_at"][:10]) - first).days // 7, []).append(r)
 
     def crossing(b: int) -> int:
         return len({r["label"] for r in blocks.get(b, [])} & {r["label"] for r in blocks.get(b + 1, [])})
 
     best = max(sorted(blocks), key=lambda b: (crossing(b), -b))
-    noon = datetime.combine(first + timedelta(days=7 * best + 13), datetime.min.time(), timezone.utc) + timedelta(hours=12)
-    return blocks[best] + [dict(r, published_at=noon.isoformat()) for r in zyte_pages(eval_dir)[:30]]
+    return blocks[best], blocks[best + 1]
+
+
+def small_mixed_night(eval_dir: Path) -> list[dict]:
+    week, next_week = weeks_with_most_follow_ups(gva_records(eval_dir))
+    last = max(date.fromisoformat(r["published_at"][:10]) for r in next_week)
+    noon = datetime.combine(last, datetime.min.time(), timezone.utc) + timedelta(hours=12)
+    return week + [dict(r, published_at=noon.isoformat()) for r in zyte_pages(eval_dir)[:30]]
 
 
 def scores(records: Sequence[dict], embeddings: np.ndarray, config: EventClusteringConfig) -> dict[str, float]:
@@ -94,10 +106,37 @@ def scores(records: Sequence[dict], embeddings: np.ndarray, config: EventCluster
     return out
 
 
+def sweep(eval_dir: Path, cache_dir: str | None, neighbours: Sequence[int] = (0, 10, 20, 30)) -> None:
+    """B³ F1 of the engine per ``centre_neighbours``: tuning / held-out parts of ECB+, GVA dev and UCI, the
+    mixed feed's GVA parts and the small mixed night's GVA articles, and the mean of the four tuning parts
+    (the figure ``centre_neighbours`` was chosen on)."""
+    def cached(name: str) -> Path | None:
+        return Path(cache_dir) / f"{name}.minilm.npy" if cache_dir else None
+
+    sets = {name: read_jsonl(eval_dir / "events" / f"{name}.jsonl")
+            for name in ("ecbplus_topics_1-35", "gva_shootings_dev", "uci_headlines")}
+    vectors = {name: embed(records, cache=cached(name)) for name, records in sets.items()}
+    feed, night = mixed_feed(eval_dir), small_mixed_night(eval_dir)
+    feed_vectors, night_vectors = embed(feed, cache=cached("mixed_feed")), embed(night, cache=cached("small_mixed_night"))
+    print("| centre_neighbours | ECB+ tuning / held out | GVA tuning / held out | UCI tuning / held out "
+          "| mixed feed GVA tuning / held out | small mixed night GVA | mean of the tuning parts |")
+    print("|---|---|---|---|---|---|---|")
+    for k in neighbours:
+        config = dataclasses.replace(EventClusteringConfig(), centre_neighbours=k)
+        parts = [score_storybeam(sets[n], vectors[n], config) for n in sets]
+        mixed, small = scores(feed, feed_vectors, config), scores(night, night_vectors, config)
+        tuning = [p["tuning_b3_f1"] for p in parts] + [mixed["gva tuning"]]
+        cells = " | ".join(f"{p['tuning_b3_f1']:.3f} / {p['held_out_b3_f1']:.3f}" for p in parts)
+        print(f"| {k} | {cells} | {mixed['gva tuning']:.3f} / {mixed['gva held out']:.3f} | {small['gva']:.3f} "
+              f"| {sum(tuning) / len(tuning):.4f} |", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eval_dir", default=str(SHARED / "eval"))
     parser.add_argument("--cache_dir", default=None)
+    parser.add_argument("--sweep", action="store_true",
+                        help="also print the centre_neighbours sweep on the tuning / held-out parts of every set")
     args = parser.parse_args(argv)
     eval_dir = Path(args.eval_dir)
     configs = {"defaults": EventClusteringConfig(),
@@ -111,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             s = scores(records, embeddings, config)
             print(f"| {name} ({len(records)}) | {label} | {s['all']:.3f} | {s['gva']:.3f} | "
                   f"{s['gva tuning']:.3f} | {s['gva held out']:.3f} |")
+    if args.sweep:
+        print()
+        sweep(eval_dir, args.cache_dir)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ with different leftovers and edits). The same records go through one run over bo
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 
 from evaluation.labelled_data import read_jsonl
 from evaluation.metrics import clustering_report
+from evaluation.mixed_feed import weeks_with_most_follow_ups, zyte_variants
 from tests.golden_policy import require_shared
 
 pytestmark = pytest.mark.golden
@@ -28,34 +29,15 @@ ZYTE_PAGES = 30
 
 
 def _gva_weeks() -> tuple[list[dict], list[dict]]:
-    """The two consecutive 7-day blocks (from the first publish date) with the most incidents in both."""
-    records = [r for r in read_jsonl(require_shared("eval/events/gva_shootings_dev.jsonl"))]
-    first = min(date.fromisoformat(r["published_at"][:10]) for r in records)
-
-    def block(r: dict) -> int:
-        return (date.fromisoformat(r["published_at"][:10]) - first).days // 7
-
-    by_block: dict[int, list[dict]] = {}
-    for r in records:
-        by_block.setdefault(block(r), []).append(r)
-
-    def crossing(b: int) -> int:
-        return len({r["label"] for r in by_block.get(b, [])} & {r["label"] for r in by_block.get(b + 1, [])})
-
-    best = max(sorted(by_block), key=lambda b: (crossing(b), -b))
-    return by_block[best], by_block[best + 1]
+    return weeks_with_most_follow_ups(read_jsonl(require_shared("eval/events/gva_shootings_dev.jsonl")))
 
 
 def _zyte_nights() -> tuple[list[dict], list[dict]]:
     """Per page (the first ZYTE_PAGES by id): the variant of the first extractor by name on night 1, of the
     second on night 2, published at noon of its night (the pages carry no date; undated, the one-shot run
     would put them in a block of their own while nightly runs place them at partition noon)."""
-    pages: dict[str, list[dict]] = {}
-    for r in read_jsonl(require_shared("eval/neardup/zyte_extractor_variants.jsonl")):
-        pages.setdefault(r["label"], []).append(r)
     night1, night2 = [], []
-    for label in sorted(pages)[:ZYTE_PAGES]:
-        variants = sorted(pages[label], key=lambda r: r["system"])
+    for variants in list(zyte_variants(require_shared("eval")).values())[:ZYTE_PAGES]:
         if len(variants) >= 2:
             night1.append(dict(variants[0], published_at=f"{NIGHTS[0]}T12:00:00+00:00"))
             night2.append(dict(variants[1], published_at=f"{NIGHTS[1]}T12:00:00+00:00"))
