@@ -518,6 +518,38 @@ def merge_units(parts: Sequence[Unit]) -> Unit:
 
 # --- linking clusters across blocks and runs -----------------------------------------------------
 
+# Pairs of far clusters are compared this many at a time: a run's story followed up week after week
+# gives many (590k pairs among the 4,074 clusters of 10,000 scaling-corpus articles), and comparing
+# them all at once held 5 GB.
+_FAR_CHUNK = 8192
+
+
+def _far_pairs(units: Sequence[Unit], t_min: np.ndarray, t_max: np.ndarray, earlier: np.ndarray,
+               config: EventClusteringConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a < b, sorted) of clusters that share a name held by at most ``rare_name_clusters``
+    clusters and lie more than ``near_days`` but at most ``max_time_gap_hours`` apart; never two
+    earlier events."""
+    by_name: dict[str, list[int]] = {}
+    for k, u in enumerate(units):
+        for name in u.names:
+            by_name.setdefault(name, []).append(k)  # ascending k: within a name, a < b below
+    n, near = len(units), config.near_days * 24.0
+    keys = []
+    for holders in by_name.values():
+        if 2 <= len(holders) <= config.rare_name_clusters:
+            h = np.asarray(holders, dtype=np.int64)
+            i, j = np.triu_indices(len(h), 1)
+            a, b = h[i], h[j]
+            gap = _gap(t_min, t_max, a, b)
+            keep = (gap > near) & (gap <= config.max_time_gap_hours) & ~(earlier[a] & earlier[b])
+            if keep.any():
+                keys.append(a[keep] * n + b[keep])
+    if not keys:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = np.unique(np.concatenate(keys))
+    return pairs // n, pairs % n
+
+
 def _unit_candidates(units: Sequence[Unit], config: EventClusteringConfig) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of units whose mean similarity reaches the threshold, among pairs worth comparing:
     within ``near_days`` of each other (or a time unknown), or sharing a rare name within
@@ -550,29 +582,14 @@ def _unit_candidates(units: Sequence[Unit], config: EventClusteringConfig) -> tu
         found_i.append(i)
         found_j.append(j)
     # Far apart in time: only clusters that share a rare name (a victim's, a town's) are compared.
-    by_name: dict[str, list[int]] = {}
-    for k, u in enumerate(units):
-        for name in u.names:
-            by_name.setdefault(name, []).append(k)
-    far: set[tuple[int, int]] = set()
-    for holders in by_name.values():
-        if 2 <= len(holders) <= config.rare_name_clusters:
-            for x, a in enumerate(holders):
-                for b in holders[x + 1:]:
-                    if not (earlier[a] and earlier[b]):
-                        far.add((a, b))
-    if far:
-        pairs = np.array(sorted(far), dtype=np.int64)
-        a, b = pairs[:, 0], pairs[:, 1]
-        gap = _gap(t_min, t_max, a, b)
-        keep = (gap > near) & (gap <= config.max_time_gap_hours)
-        a, b = a[keep], b[keep]
-        if len(a):
-            sims = np.einsum("ij,ij->i", mean.dense[a], mean.dense[b]) + np.asarray(
-                mean.sparse[a].multiply(mean.sparse[b]).sum(axis=1)).ravel()
-            keep = sims >= config.threshold
-            found_i.append(a[keep])
-            found_j.append(b[keep])
+    a, b = _far_pairs(units, t_min, t_max, earlier, config)
+    for start in range(0, len(a), _FAR_CHUNK):
+        x, y = a[start:start + _FAR_CHUNK], b[start:start + _FAR_CHUNK]
+        sims = np.einsum("ij,ij->i", mean.dense[x], mean.dense[y]) + np.asarray(
+            mean.sparse[x].multiply(mean.sparse[y]).sum(axis=1)).ravel()
+        keep = sims >= config.threshold
+        found_i.append(x[keep])
+        found_j.append(y[keep])
     if not found_i:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return _pairs_to_edges(np.concatenate(found_i), np.concatenate(found_j), n)
