@@ -19,7 +19,8 @@ from datetime import datetime
 
 import numpy as np
 import xxhash
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from transforms.stop_words import ENGLISH_STOP_WORDS
 
 __all__ = [
     "HASH_BITS",

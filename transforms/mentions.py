@@ -18,7 +18,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from transforms.stop_words import ENGLISH_STOP_WORDS
+
 
 __all__ = ["NAME", "PLACE", "key_mentions", "mentions"]
 
