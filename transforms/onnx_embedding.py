@@ -164,21 +164,27 @@ class OnnxSentenceEncoder:
         self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_seq_length)
-        self._tokenizer.enable_padding()  # to the longest text of each batch, not to a fixed length
         self.max_seq_length = max_seq_length
+        self._dim = self.encode_one("").shape[0]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, **_: Any) -> np.ndarray:
-        """Embeddings in input order. Batches are formed from texts of similar length (less padding)."""
+        """Embeddings in input order, each text run **on its own**: int8 quantises activations per call
+        (one scale for the whole input tensor), so in a batch a text's vector would depend on the texts
+        batched with it (cosine down to 0.98 between two batchings of the same text), and a rerun with other
+        bundles would give other vectors. Alone, a text's vector is a function of the text; it also costs
+        no padding, and on this model one text per call takes the same CPU time as batches of 32
+        (``batch_size`` is accepted for sentence-transformers' signature and unused)."""
         texts = list(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out: np.ndarray | None = None
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in chunk])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-            if out is None:
-                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[chunk] = vectors
-        return out if out is not None else np.empty((0, 0), dtype=np.float32)
+        out = np.empty((len(texts), self._dim), dtype=np.float32)
+        for i, encoding in enumerate(self._tokenizer.encode_batch(texts)):
+            out[i] = self._run(encoding)
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self._run(self._tokenizer.encode(text))
+
+    def _run(self, encoding: Any) -> np.ndarray:
+        ids = np.array([encoding.ids], dtype=np.int64)
+        mask = np.array([encoding.attention_mask], dtype=np.int64)
+        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return vectors[0]

@@ -58,3 +58,13 @@ def test_only_mean_pooling_models_are_exported(tmp_path):
         {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
     with pytest.raises(ValueError, match="mean pooling only"):
         check_exportable(tmp_path)
+
+
+def test_an_int8_vector_does_not_depend_on_the_texts_encoded_with_it(cache_dir):
+    # int8 quantises activations per model call: batched texts would change each other's vectors.
+    encoder = load_encoder(EmbeddingConfig(backend="onnx-int8", max_seq_length=128, cache_dir=cache_dir))
+    together = encoder.encode(TEXTS, batch_size=4)
+    alone = np.stack([encoder.encode([text])[0] for text in TEXTS])
+    reordered = encoder.encode(TEXTS[::-1], batch_size=2)[::-1]
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(together, reordered)
