@@ -14,7 +14,6 @@ from typing import Any, Iterable
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import DirectOptions, GoogleCloudOptions, PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineState
 
@@ -32,7 +31,7 @@ from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
 from transforms.earlier_copies import MatchEarlierCopies, earlier_anchor
 from transforms.embed_articles import EmbedArticles
-from transforms.embedding_model import check_model
+from transforms.embedding_model import EmbeddingHandler, check_model
 from transforms.event_history import CumulateEvents, NextState
 from transforms.normalize_articles import NormalizeArticles
 from transforms.read_articles import ReadArticles
@@ -44,7 +43,7 @@ LOCAL_RUNNERS = (None, "DirectRunner", "FnApiRunner")
 
 
 def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
-          model_handler: ModelHandler | None = None, count_progress: bool = False,
+          model_handler: EmbeddingHandler | None = None, count_progress: bool = False,
           earlier_dt: str | None = None) -> dict[str, Any]:
     """Wire the whole job onto ``pipeline``; tables are written under ``root`` (a staging folder).
     A dated run continues from the state snapshot of ``earlier_dt`` (``pipelines/state_store.py``;
@@ -179,7 +178,7 @@ def _code_version() -> str:
         return "unknown"
 
 
-def run(argv: list[str] | None = None, model_handler: ModelHandler | None = None) -> dict[str, Any]:
+def run(argv: list[str] | None = None, model_handler: EmbeddingHandler | None = None) -> dict[str, Any]:
     """Check, run, verify and publish. Returns the run summary. Raises ConfigError before any work."""
     argv = list(sys.argv[1:] if argv is None else argv)
     unknown = unknown_options(argv)
@@ -202,7 +201,7 @@ def run(argv: list[str] | None = None, model_handler: ModelHandler | None = None
 
 
 def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, started: datetime,
-                     inputs: list[dict[str, Any]], model_handler: ModelHandler | None) -> dict[str, Any]:
+                     inputs: list[dict[str, Any]], model_handler: EmbeddingHandler | None) -> dict[str, Any]:
     for path in publish.clean_leftovers(config.output):
         LOG.info("removed leftover of an earlier run: %s", path)
     staging = publish.staging_root(config.output, run_id)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import apache_beam as beam
-from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.transforms import trigger
 from apache_beam.metrics import Metrics
@@ -45,7 +44,7 @@ from transforms.describe_articles import DescribeArticles
 from transforms.detect_near_duplicates import DetectNearDuplicates
 from transforms.earlier_copies import JoinEarlierGroups
 from transforms.embed_articles import EmbedArticles
-from transforms.embedding_model import check_model
+from transforms.embedding_model import EmbeddingHandler, check_model
 from transforms.first_per_key import FirstPerKey
 from transforms.normalize_articles import NormalizeArticles
 from transforms.parse_messages import ParseMessages
@@ -176,7 +175,7 @@ class LateToArrival(beam.DoFn):
 
 
 def build_stream(messages: beam.PCollection, config: StreamConfig, root: str,
-                 model_handler: ModelHandler | None = None) -> dict[str, beam.PCollection]:
+                 model_handler: EmbeddingHandler | None = None) -> dict[str, beam.PCollection]:
     """Wire the streaming job onto ``messages`` (PubsubMessage with ``data`` and ``message_id``, timestamped
     by publish time); tables are written under ``root``. Returns each table's written paths."""
     job = config.job
@@ -245,7 +244,7 @@ def _runner(options: PipelineOptions) -> Any:
     return None
 
 
-def start(argv: list[str], model_handler: ModelHandler | None = None) -> tuple[Any, StreamConfig]:
+def start(argv: list[str], model_handler: EmbeddingHandler | None = None) -> tuple[Any, StreamConfig]:
     """Check the options, build the job and start it; returns the running job's result (cancel it to
     stop a local job) and its configuration. Raises ConfigError before any work."""
     unknown = unknown_options(argv)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
-from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+
+from transforms.embedding_model import EmbeddingHandler
 
 DIM = 64
 _WORD = re.compile(r"[a-z0-9]+")
@@ -23,15 +24,14 @@ def fake_embedding(text: str) -> np.ndarray:
 
 
 class _FakeModel:
-    """Beam keeps models behind weak references; a plain ``object()`` cannot be one."""
+    """Models are kept behind weak references (``Shared``); a plain ``object()`` cannot be one."""
 
 
-class FakeEmbeddingHandler(ModelHandler[str, PredictionResult, Any]):
+class FakeEmbeddingHandler(EmbeddingHandler):
     """Hashed bag-of-words embeddings; no model files, no torch."""
 
     def load_model(self) -> Any:
         return _FakeModel()
 
-    def run_inference(self, batch: Sequence[str], model: Any,
-                      inference_args: Optional[dict[str, Any]] = None) -> Iterable[PredictionResult]:
-        return [PredictionResult(text, fake_embedding(text)) for text in batch]
+    def embed(self, texts: Sequence[str], model: Any) -> np.ndarray:
+        return np.stack([fake_embedding(text) for text in texts]) if texts else np.empty((0, DIM), np.float32)

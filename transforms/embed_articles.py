@@ -1,42 +1,56 @@
 """EmbedArticles: one representative per near-duplicate group → its sentence embedding."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable, Sequence
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
-from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, PredictionResult, RunInference
+from apache_beam.utils.shared import Shared
 
-from transforms.embedding_model import EmbeddingConfig, SentenceTransformerHandler
+from transforms.embedding_model import EmbeddingConfig, EmbeddingHandler, SentenceTransformerHandler
 from transforms.event_clustering import embedding_input
 
 
 STAGE = "embed_articles"
 
 
-class _Unpack(beam.DoFn):
-    def __init__(self) -> None:
-        self._embedded = Metrics.counter(STAGE, "embedded")
+class _Embed(beam.DoFn):
+    """A batch of (article_id, model input) → (article_id, vector) each. The model is loaded in ``setup``
+    through ``Shared``: once per worker process, whatever the number of threads, bundles and DoFn copies."""
 
-    def process(self, element: tuple[str, PredictionResult]) -> Iterable[tuple[str, np.ndarray]]:
-        article_id, result = element
-        self._embedded.inc()
-        yield article_id, np.asarray(result.inference, dtype=np.float32)
+    def __init__(self, handler: EmbeddingHandler) -> None:
+        self._handler = handler
+        self._shared = Shared()
+        self._model: Any = None
+        self._embedded = Metrics.counter(STAGE, "embedded")
+        self._batches = Metrics.counter(STAGE, "model_calls")
+
+    def setup(self) -> None:
+        self._model = self._shared.acquire(self._handler.load_model)
+
+    def process(self, batch: Sequence[tuple[str, str]]) -> Iterable[tuple[str, np.ndarray]]:
+        vectors = self._handler.embed([text for _, text in batch], self._model)
+        if len(vectors) != len(batch):
+            raise RuntimeError(f"the model returned {len(vectors)} vectors for {len(batch)} texts")
+        self._batches.inc()
+        self._embedded.inc(len(batch))
+        for (article_id, _), vector in zip(batch, vectors):
+            yield article_id, np.asarray(vector, dtype=np.float32)
 
 
 class EmbedArticles(beam.PTransform):
     """Article (a near-duplicate group's anchor) → (article_id, float32 L2-normalised embedding).
 
-    The model is loaded once per worker by RunInference (``load_model``), batches are bounded by
-    ``EmbeddingConfig.batch_size``. ``model_handler`` replaces the sentence-transformers handler (tests use
-    a small fake one). ``accelerator`` is a Beam resource hint for the inference step only, e.g.
-    ``type:nvidia-tesla-t4;count:1;install-nvidia-driver`` on Dataflow. No dead letters: a model failure
-    fails the bundle (and the runner retries it), it does not drop articles.
-    Metrics: ``embed_articles/embedded`` (texts embedded), plus RunInference's own.
+    Texts are batched (``BatchElements``: at least the handler's ``batch_size``, up to
+    ``max_batch_factor`` times that) and the model is loaded once per worker process. ``model_handler``
+    replaces the configured model (an ``EmbeddingHandler``; tests use a small fake one). ``accelerator`` is
+    a Beam resource hint for the model step only, e.g. ``type:nvidia-tesla-t4;count:1;install-nvidia-driver``
+    on Dataflow. No dead letters: a model failure fails the bundle (and the runner retries it), it does not
+    drop articles. Metrics: ``embed_articles/embedded`` (texts embedded), ``embed_articles/model_calls``.
     """
 
-    def __init__(self, config: EmbeddingConfig, model_handler: ModelHandler | None = None,
+    def __init__(self, config: EmbeddingConfig, model_handler: EmbeddingHandler | None = None,
                  accelerator: str | None = None) -> None:
         super().__init__()
         self._config = config
@@ -45,13 +59,15 @@ class EmbedArticles(beam.PTransform):
 
     def expand(self, anchors: beam.PCollection) -> beam.PCollection:
         max_chars = self._config.max_input_chars
-        inference = RunInference(KeyedModelHandler(self._handler))
+        size = self._handler.batch_size
+        embed = beam.ParDo(_Embed(self._handler))
         if self._accelerator:
-            inference = inference.with_resource_hints(accelerator=self._accelerator)
+            embed = embed.with_resource_hints(accelerator=self._accelerator)
         return (
             anchors
             | "ModelInput" >> beam.Map(
                 lambda a: (a.article_id, embedding_input(a.title, a.clean_text or "", max_chars)))
-            | "Embed" >> inference
-            | "Unpack" >> beam.ParDo(_Unpack())
+            | "Batch" >> beam.BatchElements(min_batch_size=size,
+                                            max_batch_size=size * self._handler.max_batch_factor)
+            | "Embed" >> embed
         )

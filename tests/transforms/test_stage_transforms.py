@@ -142,12 +142,11 @@ class _CountingHandler(FakeEmbeddingHandler):
         type(self).loads += 1
         return super().load_model()
 
-    def run_inference(self, batch, model, inference_args=None):
-        type(self).batches += 1
-        return super().run_inference(batch, model, inference_args)
+    batch_size, max_batch_factor = 4, 1
 
-    def batch_elements_kwargs(self):
-        return {"min_batch_size": 4, "max_batch_size": 4}
+    def embed(self, texts, model):
+        type(self).batches += 1
+        return super().embed(texts, model)
 
 
 def test_the_model_is_loaded_once_per_worker_not_per_bundle_or_batch(pipeline):
