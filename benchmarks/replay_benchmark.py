@@ -14,7 +14,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from evaluation.events_eval import embed, score_storybeam
+from evaluation.events_eval import cache_name, embed, score_storybeam
 from evaluation.labelled_data import read_jsonl
 from evaluation.replay import replay, replay_report
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     for name, days in SETS:
         records = read_jsonl(Path(args.eval_dir) / f"{name}.jsonl")
-        cache = Path(args.cache_dir) / f"{name}.minilm.npy" if args.cache_dir else None
+        cache = Path(args.cache_dir) / cache_name(name) if args.cache_dir else None
         embeddings = embed(records, cache=cache)
         one_shot = score_storybeam(records, embeddings)
         result = replay(records, embeddings, night_days=days)

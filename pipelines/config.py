@@ -98,6 +98,11 @@ def _default_threads(options: PipelineOptions) -> int | None:
     return None
 
 
+def _default_backend(device: str | None) -> str | None:
+    """onnx-int8 (EmbeddingConfig's default) on the CPU; torch when the model is put on another device."""
+    return "torch" if device and device != "cpu" else None
+
+
 def job_config(options: PipelineOptions) -> JobConfig:
     o = options.view_as(StorybeamOptions)
     reference = datetime.now(timezone.utc)
@@ -124,7 +129,8 @@ def job_config(options: PipelineOptions) -> JobConfig:
                            shingle_size=o.shingle_size, max_bucket_size=o.max_bucket_size),
         embedding=_override(EmbeddingConfig(), model=o.model, max_seq_length=o.max_seq_length,
                             batch_size=o.embed_batch_size, device=o.embed_device, torch_threads=threads,
-                            backend=o.embed_backend, cache_dir=o.embed_cache_dir),
+                            backend=o.embed_backend or _default_backend(o.embed_device),
+                            cache_dir=o.embed_cache_dir),
         events=_override(EventClusteringConfig(), threshold=o.event_threshold, gap_penalty=o.event_gap_penalty,
                          max_time_gap_hours=o.max_time_gap_hours, short_threshold=o.event_short_threshold,
                          full_text_words=o.event_full_text_words),

@@ -235,7 +235,7 @@ def evaluate_events(sets: list[tuple[str, Path]], limit: int | None, model: str 
         rows: dict[str, Any] = {"storybeam (whole job, defaults)": {
             **clustering_report(predicted, gold), **{f"{p}_b3_f1": r["b3_f1"] for p, r in parts.items()},
             "seconds": round(seconds, 1)}}
-        embeddings = ee.embed(records)
+        embeddings = ee.embed(records, ee.load_peer_model())
         for peer in (ee.tfidf_average_link(records), ee.minilm_average_link(records, embeddings)):
             rows[f"{peer.pop('method')} (oracle threshold)"] = peer
         report[name] = rows

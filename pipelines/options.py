@@ -57,10 +57,11 @@ class StorybeamOptions(PipelineOptions):
         embed.add_argument("--model", default=None,
                            help="sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")
         embed.add_argument("--embed_backend", default=None,
-                           help="torch (default), onnx (ONNX Runtime, same vectors) or onnx-int8 (ONNX Runtime, "
-                                "int8 weights with per-channel quantisation: faster, cosine ~0.98 to torch).")
+                           help="onnx-int8 (default on the cpu: ONNX Runtime, int8 weights with per-channel "
+                                "quantisation, 7-8x torch's CPU rate), onnx (ONNX Runtime, torch's vectors) or "
+                                "torch (sentence-transformers; the default with --embed_device cuda).")
         embed.add_argument("--max_seq_length", type=int, default=None,
-                           help="Max tokens per article (default 256; 128 is about twice as fast).")
+                           help="Max tokens per article (default 128; 256 reads more of each article at half the speed).")
         embed.add_argument("--embed_cache_dir", default=None,
                            help="Folder for the ONNX backends' exported models (default $STORYBEAM_CACHE or "
                                 "~/.cache/storybeam).")

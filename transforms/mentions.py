@@ -198,8 +198,9 @@ def key_mentions(per_member: Sequence[Iterable[tuple[str, str]]], limit: int = 5
     # A shorter mention inside a longer one that is also kept ("Jackson" in "Henry Jackson") adds nothing.
     kept: list[str] = []
     for key in ranked:
-        if not any(key != other and re.search(rf"\b{re.escape(key)}\b", other) for other in ranked
-                   if support[other] >= support[key]):
+        # (the substring test first: the word-bounded search only for the few that contain it)
+        if not any(key != other and key in other and re.search(rf"\b{re.escape(key)}\b", other)
+                   for other in ranked if support[other] >= support[key]):
             kept.append(key)
 
     def shown(key: str) -> str:

@@ -46,11 +46,16 @@ def test_event_length_rule_options():
 
 
 def test_embedding_backend_options():
-    c = config("--input", "x", "--output", "o", "--embed_backend", "onnx-int8", "--max_seq_length", "128",
+    c = config("--input", "x", "--output", "o", "--embed_backend", "torch", "--max_seq_length", "256",
                "--embed_cache_dir", "/tmp/exports", "--torch_threads", "2")
     assert (c.embedding.backend, c.embedding.max_seq_length, c.embedding.cache_dir, c.embedding.torch_threads) == (
-        "onnx-int8", 128, "/tmp/exports", 2)
-    assert config("--input", "x", "--output", "o").embedding.backend == "torch"
+        "torch", 256, "/tmp/exports", 2)
+    default = config("--input", "x", "--output", "o").embedding
+    assert (default.backend, default.max_seq_length) == ("onnx-int8", 128)
+    # A GPU runs torch unless a backend is named (the ONNX backends are CPU-only: naming one is an error).
+    assert config("--input", "x", "--output", "o", "--embed_device", "cuda").embedding.backend == "torch"
+    with pytest.raises(ConfigError, match="cpu device only"):
+        config("--input", "x", "--output", "o", "--embed_device", "cuda", "--embed_backend", "onnx-int8")
 
 
 def test_model_threads_are_shared_out_between_local_worker_processes(monkeypatch):

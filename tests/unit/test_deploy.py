@@ -149,7 +149,7 @@ GOOD = {
     "model": ["packaged:all-MiniLM-L6-v2", "/models/minilm"],
     "embed_backend": ["torch", "onnx", "onnx-int8"],
     "embed_cache_dir": ["/var/cache/storybeam"],
-    "max_seq_length": ["256"],
+    "max_seq_length": ["128", "256"],
     "embed_batch_size": ["32"],
     "embed_device": ["cpu", "cuda", "cuda:0"],
     "torch_threads": ["2"],
