@@ -1,23 +1,24 @@
 """storybeam against the naive job, stage by stage and at scale, in one run.
 
     python benchmarks/scale_benchmark.py [--n 1000] [--scales 10000,100000] [--eval_dir ../shared/eval]
-                                         [--fast "--embed_backend onnx-int8 --max_seq_length 128"]
+                                         [--compare "--embed_backend torch --max_seq_length 256"]
 
 Prints, in one run on this machine (corpora: benchmarks/corpora.py):
   1. stage rates on n copy-free dated news articles, in articles per CPU-second of this process (all
      threads counted: the machine is shared, CPU time is steadier than wall time): normalise, strip,
      MinHash (shingles + signature), embedding per backend and token budget (model load apart), event
-     clustering (the current clusterer, on the default embeddings);
+     clustering (the current clusterer, on the job's default embeddings);
   2. the near-duplicate step on a set full of copies (Zyte extractor variants + ECB+): storybeam's
      (pure API and as the Beam composite) against datasketch ``MinHashLSH`` + connected components,
      time and pairwise F1 against the labels;
   3. end to end on the n news articles, each a child process, measured by the kernel (wall time, CPU
      time of the whole process tree, peak RSS of its largest process): the naive job (load the model,
      encode title + text of every article at 256 tokens, batch 32), ``storybeam run`` with default
-     options, and with the ``--fast`` options; the ratio naive / storybeam in wall and CPU time;
-  4. the job with the ``--fast`` options at each size in ``--scales`` (benchmarks/corpora.py:
-     ``scaled_corpus``): time and CPU per article, peak RSS, and the per-article ratio of the largest
-     size to the smallest.
+     options, and with the ``--compare`` options (the earlier default embedding: torch, 256 tokens);
+     the ratio naive / storybeam in wall and CPU time;
+  4. the job with default options at each size in ``--scales`` (benchmarks/corpora.py:
+     ``scaled_corpus``): time and CPU per article, peak RSS, and the per-article ratio of each size to
+     the smallest.
 Nothing is asserted (benchmarks are not tests).
 """
 from __future__ import annotations
@@ -122,7 +123,7 @@ def stage_rates(records: list[dict], rows: list[tuple[str, str]]) -> None:
         rows.append((f"embed {backend}, {tokens} tokens",
                      f"{n / cpu:,.1f} per CPU-s, {n / wall:,.1f} per wall-s (load {load:.1f} s, "
                      f"mean cosine to torch-256 {cosine:.4f})"))
-        if (backend, tokens) == EMBED_VARIANTS[0]:
+        if (backend, tokens) == (EmbeddingConfig().backend, EmbeddingConfig().max_seq_length):
             docs = [EventDoc(str(i), v, r.get("title"), c, None)
                     for i, (r, c, v) in enumerate(zip(records, clean, vectors))]
         del encoder
@@ -177,12 +178,12 @@ def job_cmd(corpus: Path, output: Path, extra: str) -> list[str]:
             *shlex.split(extra)]
 
 
-def end_to_end(records: list[dict], fast: str, tmp: Path, rows: list[tuple[str, str]]) -> None:
+def end_to_end(records: list[dict], compare: str, tmp: Path, rows: list[tuple[str, str]]) -> None:
     corpus = write_jsonl(records, tmp / "news.jsonl")
     n = len(records)
     naive = child([sys.executable, "-c", NAIVE, str(corpus)], tmp / "naive.log")
     runs = {"naive: load model + encode title+text, 256 tokens, batch 32": naive}
-    for label, extra in (("storybeam run, default options", ""), (f"storybeam run {fast}", fast)):
+    for label, extra in (("storybeam run, default options", ""), (f"storybeam run {compare}", compare)):
         output = tmp / f"out-{len(runs)}"
         runs[label] = child(job_cmd(corpus, output, extra), tmp / f"job-{len(runs)}.log")
         summary = json.loads((output / "_summary.json").read_text())
@@ -196,16 +197,16 @@ def end_to_end(records: list[dict], fast: str, tmp: Path, rows: list[tuple[str, 
                      f"{ratio}{'; ' + m['note'] if 'note' in m else ''}"))
 
 
-def scaling(scales: list[int], eval_dir: Path, fast: str, tmp: Path, rows: list[tuple[str, str]]) -> None:
+def scaling(scales: list[int], eval_dir: Path, tmp: Path, rows: list[tuple[str, str]]) -> None:
     first = None
     for size in scales:
         corpus = write_jsonl(scaled_corpus(size, eval_dir), tmp / f"scaled-{size}.jsonl")
         output = tmp / f"scaled-out-{size}"
-        m = child(job_cmd(corpus, output, fast), tmp / f"scaled-{size}.log")
+        m = child(job_cmd(corpus, output, ""), tmp / f"scaled-{size}.log")
         summary = json.loads((output / "_summary.json").read_text())
         per_article = m["wall_s"] / size * 1000
         first = first or (size, per_article, m["cpu_s"] / size * 1000)
-        rows.append((f"scale {size:,} articles ({fast})",
+        rows.append((f"scale {size:,} articles (default options)",
                      f"{m['wall_s']:.0f} s wall ({per_article:.1f} ms/article), {m['cpu_s']:.0f} s CPU "
                      f"({m['cpu_s'] / size * 1000:.1f} ms/article), peak RSS {m['peak_rss_mb']:,.0f} MB; "
                      f"{summary['counters'].get('embed_articles/embedded', 0)} embedded, {summary['events']} events"
@@ -219,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--scales", default="10000,100000", help="comma-separated corpus sizes; '' skips")
     parser.add_argument("--eval_dir", type=Path, default=REPO.parent / "shared" / "eval")
-    parser.add_argument("--fast", default="--embed_backend onnx-int8 --max_seq_length 128",
-                        help="job options of the fast end-to-end run and of the scaling runs")
+    parser.add_argument("--compare", default="--embed_backend torch --max_seq_length 256",
+                        help="job options of the second end-to-end run (default: the earlier default embedding)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: stages,neardup,e2e")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -237,10 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         if "neardup" not in skip:
             near_duplicate_step(args.eval_dir, rows)
         if "e2e" not in skip:
-            end_to_end(records, args.fast, tmp, rows)
+            end_to_end(records, args.compare, tmp, rows)
         scales = [int(s) for s in args.scales.split(",") if s.strip()]
         if scales:
-            scaling(scales, args.eval_dir, args.fast, tmp, rows)
+            scaling(scales, args.eval_dir, tmp, rows)
     width = max(len(name) for name, _ in rows)
     print()
     for name, value in rows:

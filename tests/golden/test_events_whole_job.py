@@ -22,21 +22,22 @@ def _score(name: str, limit: int | None) -> dict:
     return clustering_report(predicted, {r["id"]: r["label"] for r in records})
 
 
-# Measured with `storybeam evaluate --tasks events` on 2026-12-05 (README, Quality); floors just under.
+# Measured with `storybeam evaluate --tasks events` on 2026-12-05 at the default embedding (int8, 128 tokens;
+# README, Quality); floors just under.
 def test_ecbplus_through_the_whole_job():
-    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.931 (P 0.923, R 0.938), ARI 0.896
-    assert report["b3_f1"] >= 0.925
-    assert report["ari"] >= 0.885
+    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.945 (P 0.943, R 0.947), ARI 0.918
+    assert report["b3_f1"] >= 0.94
+    assert report["ari"] >= 0.91
 
 
 def test_uci_headlines_whole_file_through_the_whole_job():
-    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.808 (P 0.840, R 0.778), ARI 0.730
-    assert report["b3_f1"] >= 0.80
-    assert report["ari"] >= 0.72
+    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.813 (P 0.841, R 0.788), ARI 0.739
+    assert report["b3_f1"] >= 0.805
+    assert report["ari"] >= 0.73
 
 
 def test_gva_look_alike_shootings_through_the_whole_job():
-    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.934 (P 0.959, R 0.911), ARI 0.851
-    assert report["b3_f1"] >= 0.93
+    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.930 (P 0.955, R 0.907), ARI 0.836
+    assert report["b3_f1"] >= 0.925
     assert report["b3_precision"] >= 0.95
-    assert report["ari"] >= 0.845
+    assert report["ari"] >= 0.83

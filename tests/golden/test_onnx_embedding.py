@@ -27,7 +27,8 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def torch_vectors():
-    return load_encoder(EmbeddingConfig(max_seq_length=128)).encode(TEXTS, batch_size=2, normalize_embeddings=True)
+    torch = EmbeddingConfig(backend="torch", max_seq_length=128)
+    return load_encoder(torch).encode(TEXTS, batch_size=2, normalize_embeddings=True)
 
 
 def test_onnx_fp32_gives_the_torch_vectors(cache_dir, torch_vectors):
