@@ -209,6 +209,7 @@ def scaling(scales: list[int], eval_dir: Path, tmp: Path, rows: list[tuple[str, 
         rows.append((f"scale {size:,} articles (default options)",
                      f"{m['wall_s']:.0f} s wall ({per_article:.1f} ms/article), {m['cpu_s']:.0f} s CPU "
                      f"({m['cpu_s'] / size * 1000:.1f} ms/article), peak RSS {m['peak_rss_mb']:,.0f} MB; "
+                     f"{summary['totals']['articles']:,} articles, {summary['totals']['dead_letters']} dead letters, "
                      f"{summary['counters'].get('embed_articles/embedded', 0)} embedded, {summary['events']} events"
                      + (f"; per-article wall vs {first[0]:,}: {per_article / first[1]:.2f}x, CPU "
                         f"{m['cpu_s'] / size * 1000 / first[2]:.2f}x" if first[0] != size else "")))

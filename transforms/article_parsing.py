@@ -37,7 +37,8 @@ class ReadConfig:
     # Longer texts are cut to this many characters (with a repair note), so one huge "article" cannot
     # blow up memory or time in later stages.
     max_article_chars: int = 200_000
-    # Files bigger than this are not read at all (dead letter), whatever their format says.
+    # Text and Parquet files bigger than this are not read at all (dead letter): they are read whole.
+    # JSONL files are read line by line whatever their size; a record longer than this is a dead letter.
     max_file_bytes: int = 256 * 1024 * 1024
     # A published_at later than this far past the run's reference time is treated as unknown.
     max_future_skew: timedelta = timedelta(days=2)

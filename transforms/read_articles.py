@@ -83,7 +83,9 @@ class _ParseFile(beam.DoFn):
         if kind is None:
             count = 1
             yield self._dead("unsupported_file_type", path, None, path.rsplit("/", 1)[-1])
-        elif size > self._config.max_file_bytes:
+        elif size > self._config.max_file_bytes and kind != "jsonl":
+            # Text and Parquet files are read whole; JSONL is read line by line, each record capped
+            # (record_too_large), so a big nightly dump is read, not lost.
             count = 1
             yield self._dead("file_too_large", path, None, f"{size} bytes > {self._config.max_file_bytes}")
         elif kind == "text":

@@ -61,6 +61,20 @@ def test_read_articles_txt_ids_jsonl_records_and_dead_letters(tmp_path, pipeline
         assert_that(counts, equal_to([("story-one.txt", 1), ("feed.jsonl", 3)]), label="read_counts")
 
 
+def test_a_jsonl_file_above_the_file_cap_is_read_record_by_record(tmp_path, pipeline):
+    # Text and Parquet files are read whole and capped; JSONL is streamed, so only a record can be too big.
+    config = ReadConfig(max_article_chars=1000, max_file_bytes=1000)
+    (tmp_path / "big.jsonl").write_text("".join(
+        '{"id": "r%02d", "text": "%s"}\n' % (i, BODY_A[:200]) for i in range(20))
+        + '{"id": "huge", "text": "%s"}\n' % ("word " * 300), encoding="utf-8")
+    (tmp_path / "big.txt").write_text("word " * 300, encoding="utf-8")
+    with pipeline as p:
+        out = p | ReadArticles([str(tmp_path / "big.*")], config)
+        assert_that(out["articles"] | beam.combiners.Count.Globally(), equal_to([20]), label="articles")
+        reasons = out["dead_letters"] | beam.Map(lambda d: (d.reason, d.record_no))
+        assert_that(reasons, equal_to([("record_too_large", 21), ("file_too_large", None)]), label="dead_letters")
+
+
 def test_normalize_collapses_repeats_and_renames_conflicts(pipeline):
     same = Article("x", "Caf\u00e9 \u201cquoted\u201d", input_file="f1", record_no=1)
     repeat = dataclasses.replace(same, input_file="f2", record_no=1)
