@@ -7,9 +7,10 @@ headlines, GVA shootings dev) as the pipeline does (``embedding_input``: title +
 and prints, per set:
   * the rate in texts per CPU-second of this process (all threads counted; the machine is shared, so
     CPU time is steadier than wall time) and per wall-second;
-  * the cosine of each text's vector to the default's (torch, fp32, 256 tokens): mean, 5 % quantile, min;
+  * the cosine of each text's vector to the reference's (torch, fp32, 256 tokens: sentence-transformers'
+    own setting and storybeam's earlier default; the default is now onnx-int8 at 128): mean, 5 % quantile, min;
   * B³ F1 of the CURRENT event clusterer (``evaluation.events_eval.score_storybeam``) on those vectors,
-    and its difference to the default's.
+    and its difference to the reference's.
 Vectors are cached as .npy under --out (delete them to re-measure speed). Nothing is asserted.
 """
 from __future__ import annotations

@@ -69,3 +69,10 @@ def test_an_int8_vector_does_not_depend_on_the_texts_encoded_with_it(cache_dir):
     reordered = encoder.encode(TEXTS[::-1], batch_size=2)[::-1]
     np.testing.assert_array_equal(together, alone)
     np.testing.assert_array_equal(together, reordered)
+
+
+def test_a_text_is_run_at_its_own_length_not_padded(cache_dir):
+    # all-MiniLM-L6-v2's tokenizer.json pads every text to 128 tokens; a headline must cost its own length.
+    encoder = load_encoder(EmbeddingConfig(backend="onnx-int8", max_seq_length=128, cache_dir=cache_dir))
+    assert len(encoder._tokenizer.encode(TEXTS[0]).ids) < 32
+    assert len(encoder._tokenizer.encode(TEXTS[1]).ids) == 128  # cut at max_seq_length
