@@ -31,13 +31,13 @@ def test_ecbplus_through_the_whole_job():
 
 
 def test_uci_headlines_whole_file_through_the_whole_job():
-    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.813 (P 0.841, R 0.788), ARI 0.739
+    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.817 (P 0.842, R 0.794), ARI 0.759
     assert report["b3_f1"] >= 0.805
-    assert report["ari"] >= 0.73
+    assert report["ari"] >= 0.745
 
 
 def test_gva_look_alike_shootings_through_the_whole_job():
-    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.930 (P 0.955, R 0.907), ARI 0.836
+    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.931 (P 0.955, R 0.907), ARI 0.836
     assert report["b3_f1"] >= 0.925
     assert report["b3_precision"] >= 0.95
     assert report["ari"] >= 0.83
