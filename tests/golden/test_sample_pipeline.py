@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from pipelines.events import format_summary
 from tests.pipeline_runs import events_by_member, run_job
 
 pytestmark = pytest.mark.golden
@@ -50,6 +52,16 @@ def test_sources_and_counts(sample_run):
     assert summary["totals"] == {"records_read": 23, "articles": 23, "dead_letters": 0, "collapsed": 0}
     assert sum(e["article_count"] for e in tables["events"]) == 23
     assert sum(1 for r in tables["articles"] if r["is_canonical"]) == len(tables["events"])
+
+
+def test_the_readme_shows_what_the_demo_prints(sample_run):
+    # make demo runs the job with default options on this sample; the README's Quick start shows its output.
+    summary, _ = sample_run
+    readme = (SAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("`make demo` prints (run id and time aside):", 1)[1].split("```", 2)[1]
+    without_run_id = [re.sub(r"^storybeam run \S+:", "storybeam run:", line) for line in shown.strip().splitlines()]
+    printed = [re.sub(r"^storybeam run \S+:", "storybeam run:", line) for line in format_summary(summary).splitlines()]
+    assert without_run_id == printed
 
 
 @pytest.fixture(scope="module")
