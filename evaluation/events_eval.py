@@ -34,6 +34,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evaluation.labelled_data import read_jsonl
 from evaluation.metrics import clustering_report
+from transforms.embedding_model import EmbeddingConfig, load_encoder
 from transforms.event_clustering import (
     EventClusteringConfig,
     EventDoc,
@@ -85,27 +86,25 @@ def published_at(record: dict) -> datetime | None:
     return None
 
 
-def load_model(config: "EmbeddingConfig | None" = None):
+def load_model(config: EmbeddingConfig | None = None):
     """The project's MiniLM, offline, as the job loads it: at the job's defaults unless ``config`` says
     otherwise (an object with sentence-transformers' ``encode``)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transforms.embedding_model import EmbeddingConfig, load_encoder
-
     return load_encoder(config or EmbeddingConfig())
 
 
-def load_peer_model():
+def peer_embedding() -> EmbeddingConfig:
     """MiniLM as a user of sentence-transformers runs it (torch, its own 256 tokens): the MiniLM peer's
     vectors, so the peer is not measured on storybeam's faster int8 / 128-token embedding."""
-    from transforms.embedding_model import EmbeddingConfig
-
-    return load_model(EmbeddingConfig(backend="torch", max_seq_length=256))
+    return EmbeddingConfig(backend="torch", max_seq_length=256)
 
 
-def cache_name(stem: str, config: "EmbeddingConfig | None" = None) -> str:
+def load_peer_model():
+    return load_model(peer_embedding())
+
+
+def cache_name(stem: str, config: EmbeddingConfig | None = None) -> str:
     """A vectors cache file name that changes with the embedding (backend and token budget)."""
-    from transforms.embedding_model import EmbeddingConfig
-
     config = config or EmbeddingConfig()
     return f"{stem}.{config.backend}-{config.max_seq_length}.npy"
 
@@ -206,7 +205,7 @@ def evaluate_events(path: str | Path, config: EventClusteringConfig | None = Non
     records = read_jsonl(path)
     cache = Path(cache_dir) / cache_name(Path(path).stem) if cache_dir else None
     embeddings = embed(records, model=model, cache=cache)
-    peer_cache = Path(cache_dir) / f"{Path(path).stem}.minilm.npy" if cache_dir else None
+    peer_cache = Path(cache_dir) / cache_name(Path(path).stem, peer_embedding()) if cache_dir else None
     return {
         "dataset": Path(path).name,
         "storybeam": score_storybeam(records, embeddings, config),

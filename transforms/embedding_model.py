@@ -1,7 +1,7 @@
 """The embedding model behind a small handler, so EmbedArticles loads it once per worker process.
 
 Beam-free on purpose: Beam's own ``apache_beam.ml.inference`` imports torch and scipy when it is imported
-(1.5 s and ~250 MB per process in Beam 2.77), which a job on the ONNX backend never needs.
+(1.5 s per process in Beam 2.77), which a job on the ONNX backend never needs.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class EmbeddingConfig:
     max_seq_length: int = 128
     batch_size: int = 32
     device: str = "cpu"
-    torch_threads: int = 0  # intra-op threads of torch or ONNX Runtime; 0: the library's default (every core)
+    torch_threads: int = 0  # torch intra-op threads, or ONNX texts run at a time; 0: every core
     max_input_chars: int = 2000  # text handed to the model per article (the tokenizer cuts at max_seq_length anyway)
     backend: str = "onnx-int8"
     cache_dir: str | None = None  # where the ONNX backends keep exported models (None: onnx_embedding's default)
@@ -106,7 +106,8 @@ class EmbeddingHandler:
     the process's threads; it must allow weak references, as any class instance does), then
     ``embed(texts, model)`` → float32[len(texts), dim], L2-normalised, one row per text in order.
     ``batch_size``: texts per ``embed`` call at least (up to ``max_batch_factor`` times as many when the
-    runner has them at hand: the encoder sorts each call's texts by length, so bigger calls pad less)."""
+    runner has them at hand: sentence-transformers sorts each call's texts by length, so bigger calls pad
+    less; the ONNX encoder runs each text alone anyway)."""
 
     batch_size = 32
     max_batch_factor = 8

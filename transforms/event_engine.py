@@ -518,9 +518,9 @@ def merge_units(parts: Sequence[Unit]) -> Unit:
 
 # --- linking clusters across blocks and runs -----------------------------------------------------
 
-# Pairs of far clusters are compared this many at a time: a run's story followed up week after week
-# gives many (590k pairs among the 4,074 clusters of 10,000 scaling-corpus articles), and comparing
-# them all at once held 5 GB.
+# Pairs of far clusters are compared this many at a time: a story followed up week after week gives many,
+# and comparing them all at once took the job on 10,000 scaling-corpus articles to a 6.9 GB peak
+# (benchmarks/scale_benchmark.py; 1.9 GB in chunks).
 _FAR_CHUNK = 8192
 
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 
 from transforms.stop_words import ENGLISH_STOP_WORDS
 
-
 __all__ = ["NAME", "PLACE", "key_mentions", "mentions"]
 
 NAME, PLACE = "name", "place"

@@ -160,7 +160,7 @@ class OnnxSentenceEncoder:
         self.path = exported_model(model_dir, quantize, cache_dir)
         # One text per run, each run on one thread, ``threads`` runs at a time (ONNX Runtime releases the
         # GIL and a session may run concurrently): a single-text run split over threads spends more on
-        # hand-offs than it gains (measured on 600 ECB+ leads: 139 texts per CPU-s on one thread, 103 on two).
+        # hand-offs than it gains (README Speed, embedding backends).
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -173,15 +173,14 @@ class OnnxSentenceEncoder:
         # length (all-MiniLM-L6-v2's pads to 128), which would cost a headline the compute of 128 tokens.
         self._tokenizer.no_padding()
         self.max_seq_length = max_seq_length
-        self._dim = self.encode_one("").shape[0]
+        self._dim = self._run(self._tokenizer.encode("")).shape[0]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, **_: Any) -> np.ndarray:
         """Embeddings in input order, each text run **on its own**: int8 quantises activations per call
         (one scale for the whole input tensor), so in a batch a text's vector would depend on the texts
-        batched with it (cosine down to 0.98 between two batchings of the same text), and a rerun with other
-        bundles would give other vectors. Alone, a text's vector is a function of the text; it also costs
-        no padding, and on this model one text per call takes the same CPU time as batches of 32
-        (``batch_size`` is accepted for sentence-transformers' signature and unused)."""
+        batched with it, and a rerun with other bundles would give other vectors. Alone, a text's vector is
+        a function of the text, and it needs no padding: faster than batches here (README Speed).
+        ``batch_size`` is accepted for sentence-transformers' signature and unused."""
         texts = list(texts)
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
@@ -189,9 +188,6 @@ class OnnxSentenceEncoder:
         for i, vector in enumerate(runs):
             out[i] = vector
         return out
-
-    def encode_one(self, text: str) -> np.ndarray:
-        return self._run(self._tokenizer.encode(text))
 
     def _run(self, encoding: Any) -> np.ndarray:
         ids = np.array([encoding.ids], dtype=np.int64)
