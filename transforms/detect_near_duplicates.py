@@ -10,6 +10,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.records import Article, DupInfo
 from transforms.article_parsing import content_sha1
+from transforms.band_buckets import BandPack, pack_keys, shard_buckets
 from transforms.minhash import (
     NearDupConfig,
     PairScore,
@@ -23,6 +24,8 @@ from transforms.minhash import (
 )
 
 STAGE = "near_duplicates"
+# Articles whose band keys travel together (one element per shard per batch; see band_buckets).
+BAND_BATCH = 1024
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -42,17 +45,20 @@ class _Shingle(beam.DoFn):
         yield article.article_id, shingles(article.clean_text or "", self._config.shingle_size)
 
 
-class _BandKeys(beam.DoFn):
+class _PackBands(beam.DoFn):
+    """A batch of (article id, shingles) → its band keys packed per shard (``transforms/band_buckets.py``)."""
+
     def __init__(self, config: NearDupConfig) -> None:
         self._config = config
 
-    def process(self, element: tuple[str, np.ndarray]) -> Iterable[tuple[bytes, str]]:
-        article_id, shingle_hashes = element
-        if len(shingle_hashes) == 0:
-            Metrics.counter(STAGE, "skipped:no_shingles").inc()
-            return
-        for key in band_keys(signature(shingle_hashes, self._config), self._config):
-            yield key, article_id
+    def process(self, batch: list[tuple[str, np.ndarray]]) -> Iterable[tuple[int, BandPack]]:
+        keyed = []
+        for article_id, shingle_hashes in batch:
+            if len(shingle_hashes) == 0:
+                Metrics.counter(STAGE, "skipped:no_shingles").inc()
+                continue
+            keyed.append((article_id, band_keys(signature(shingle_hashes, self._config), self._config)))
+        yield from pack_keys(keyed)
 
 
 class _BucketPairs(beam.DoFn):
@@ -61,13 +67,14 @@ class _BucketPairs(beam.DoFn):
         self._capped = Metrics.counter(STAGE, "capped:oversized_bucket")
         self._pairs = Metrics.counter(STAGE, "candidate_pairs")
 
-    def process(self, element: tuple[bytes, Iterable[str]]) -> Iterable[tuple[str, str]]:
-        _, ids = element
-        pairs, capped = bucket_pairs(sorted(set(ids)), self._max)
-        if capped:
-            self._capped.inc()
-        self._pairs.inc(len(pairs))
-        yield from pairs
+    def process(self, element: tuple[int, Iterable[BandPack]]) -> Iterable[tuple[str, str]]:
+        _, packs = element
+        for ids in shard_buckets(packs):
+            pairs, capped = bucket_pairs(sorted(set(ids)), self._max)
+            if capped:
+                self._capped.inc()
+            self._pairs.inc(len(pairs))
+            yield from pairs
 
 
 def _attach_first(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, np.ndarray]]]:
@@ -295,8 +302,9 @@ class DetectNearDuplicates(beam.PTransform):
     """Article (with clean_text) → {dups: (article_id, DupInfo) for every article,
     representatives: the Article that anchors each group (the only one that gets embedded)}.
 
-    Word-shingle MinHash signatures (datasketch) are cut into LSH bands; each band value is a Beam key,
-    so candidates meet in a GroupByKey. Buckets larger than ``max_bucket_size`` are capped (each member is
+    Word-shingle MinHash signatures (datasketch) are cut into LSH bands; the band values travel packed per
+    shard of a band (``transforms/band_buckets.py``), shards are Beam keys, and candidates meet where a
+    shard's digests are equal. Buckets larger than ``max_bucket_size`` are capped (each member is
     paired only with the bucket's first members) and counted. Every candidate pair is verified on the exact
     shingle sets before it counts. Groups are then formed around anchors (``anchor_priority``): a copy joins
     a group only if it verified against the anchor itself, so groups never chain. The grouping runs per
@@ -325,8 +333,9 @@ class DetectNearDuplicates(beam.PTransform):
         shingled = articles | "Shingle" >> beam.ParDo(_Shingle(config))
         pairs = (
             shingled
-            | "BandKeys" >> beam.ParDo(_BandKeys(config))
-            | "GroupBuckets" >> beam.GroupByKey()
+            | "Batch" >> beam.BatchElements(min_batch_size=BAND_BATCH, max_batch_size=BAND_BATCH)
+            | "PackBands" >> beam.ParDo(_PackBands(config))
+            | "GroupShards" >> beam.GroupByKey()
             | "BucketPairs" >> beam.ParDo(_BucketPairs(config.max_bucket_size))
             | "DistinctPairs" >> beam.Distinct()
         )
@@ -343,8 +352,11 @@ class DetectNearDuplicates(beam.PTransform):
         priorities = articles | "Priority" >> beam.Map(lambda a: (a.article_id, anchor_priority(a)))
         grouped = {"pairs": verified, "priorities": priorities} | "Group" >> _GroupByComponent(self._label_rounds)
         keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
+        # The ids alone: a runner holds a grouping's whole input until it runs (the in-process one as
+        # Python objects), and this join needs no article.
+        ids = articles | "Ids" >> beam.Map(lambda a: (a.article_id, None))
         distinct_dups = (
-            {"ids": keyed, "grouped": grouped}
+            {"ids": ids, "grouped": grouped}
             | "JoinGroups" >> beam.CoGroupByKey()
             | "Singletons" >> beam.FlatMap(_with_singletons)
         )
