@@ -310,7 +310,9 @@ class Unit:
 
 @dataclass
 class BlockResult:
-    """A block's clusters, and each member's raw vector (for its similarity to its final event)."""
+    """A block's clusters, and each member's raw vector (for its similarity to its final event), held in
+    float32: they travel to the similarity step one per story, and that precision is plenty for a
+    similarity reported to six decimals."""
 
     units: list[Unit]
     member_vectors: dict[str, tuple[np.ndarray, SparseVec]]
@@ -485,7 +487,9 @@ def cluster_block(block: Sequence[DocFeatures], context: Sequence[DocFeatures],
         found_j.append(j)
     edges = _pairs_to_edges(np.concatenate(found_i), np.concatenate(found_j), n)
     units = [merge_units([singles[i] for i in g]) for g in _agglomerate(singles, edges, config)]
-    member_vectors = {d.article_id: (raw.dense[i], raw_vecs[i]) for i, d in enumerate(block)}
+    member_vectors = {d.article_id: (raw.dense[i].astype(np.float32),
+                                     SparseVec(raw_vecs[i].ids.astype(np.int32), raw_vecs[i].values.astype(np.float32)))
+                      for i, d in enumerate(block)}
     return BlockResult(units, member_vectors)
 
 
@@ -620,8 +624,9 @@ def member_similarities(vectors: Sequence[tuple[np.ndarray, SparseVec]], raw_den
         return np.ones(len(vectors))
     out = []
     for dense, sparse in vectors:
-        to_sum = float(dense @ raw_dense) + sparse.dot(raw_sparse)
-        own = float(dense @ dense) + float(sparse.values @ sparse.values)
+        dense, values = dense.astype(np.float64), sparse.values.astype(np.float64)
+        to_sum = float(dense @ raw_dense) + SparseVec(sparse.ids, values).dot(raw_sparse)
+        own = float(dense @ dense) + float(values @ values)
         out.append((to_sum - own) / (size - 1))
     return np.clip(np.array(out), 0.0, 1.0)
 
