@@ -21,6 +21,7 @@ from pipelines import progress, publish, state_store
 from pipelines.config import JobConfig, job_config
 from pipelines.locking import output_lock
 from pipelines.options import ConfigError, unknown_options
+from pipelines.process_memory import return_freed_memory
 from pipelines.storage_errors import storage_problem
 from schemas.records import Article
 from schemas.state import event_facts, event_unit, recent_doc
@@ -44,11 +45,12 @@ LOCAL_RUNNERS = (None, "DirectRunner", "FnApiRunner")
 
 def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
           model_handler: EmbeddingHandler | None = None, count_progress: bool = False,
-          earlier_dt: str | None = None) -> dict[str, Any]:
+          earlier_dt: str | None = None, embed: EmbedArticles | None = None) -> dict[str, Any]:
     """Wire the whole job onto ``pipeline``; tables are written under ``root`` (a staging folder).
     A dated run continues from the state snapshot of ``earlier_dt`` (``pipelines/state_store.py``;
     None: nothing earlier) and writes its own snapshot beside its tables. With ``count_progress``,
-    side branches count articles per stage for :mod:`pipelines.progress`."""
+    side branches count articles per stage for :mod:`pipelines.progress`. ``embed``: the embedding
+    step to use (by default one for ``config`` and ``model_handler``)."""
     state = state_store.read_state(pipeline, config.output, earlier_dt)
     seen = state["seen"] | "EarlierSeen" >> beam.Map(lambda r: (r["article_id"], r["text_sha1"]))
     read = pipeline | "ReadArticles" >> ReadArticles(list(config.inputs), config.read)
@@ -60,14 +62,15 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     grouped = clean | "DetectNearDuplicates" >> DetectNearDuplicates(config.near_dup)
     dups = {"dups": grouped["dups"], "representatives": grouped["representatives"],
             "earlier": state["copies"] | "EarlierAnchors" >> beam.Map(earlier_anchor)
-            } | "MatchEarlierCopies" >> MatchEarlierCopies(config.near_dup)
-    embeddings = dups["representatives"] | "EmbedArticles" >> EmbedArticles(
-        config.embedding, model_handler, config.embed_accelerator)
+            } | "MatchEarlierCopies" >> MatchEarlierCopies(config.near_dup, has_earlier=earlier_dt is not None)
+    embed = embed or EmbedArticles(config.embedding, model_handler, config.embed_accelerator)
+    embeddings = dups["representatives"] | "EmbedArticles" >> embed
     clustered = {
         "anchors": dups["representatives"], "embeddings": embeddings,
         "earlier_events": state["events"] | "EarlierEvents" >> beam.Map(event_unit),
         "earlier_recent": state["recent"] | "EarlierStories" >> beam.Map(recent_doc),
-    } | "ClusterEvents" >> ClusterEvents(config.events, undated_at=partition_time(config.date))
+    } | "ClusterEvents" >> ClusterEvents(config.events, undated_at=partition_time(config.date),
+                                         keep_state=bool(config.partition))
     memberships = ((clustered["memberships"], dups["memberships"])
                    | "AllMemberships" >> beam.Flatten())
     # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see
@@ -81,7 +84,7 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     history = {
         "events": tables["events"], "merges": clustered["merges"], "state_events": clustered["events"],
         "earlier_facts": state["events"] | "EarlierFacts" >> beam.Map(lambda r: (r["event_id"], event_facts(r))),
-    } | "CumulateEvents" >> CumulateEvents(config.date or "")
+    } | "CumulateEvents" >> CumulateEvents(config.date or "", one_off=not config.partition)
     if count_progress:
         for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, clustered["memberships"])):
             progress.count_into(pcoll, stage)
@@ -217,8 +220,14 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
         "schema_versions": publish.schema_versions(),
     }
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
-    show_progress = config.progress_seconds > 0 and runs_in_this_process(options) and not is_template_launch(options)
-    written = build(pipeline, config, staging, model_handler, count_progress=show_progress, earlier_dt=earlier_dt)
+    here = runs_in_this_process(options) and not is_template_launch(options)
+    embed = EmbedArticles(config.embedding, model_handler, config.embed_accelerator)
+    if here:
+        return_freed_memory()
+    # The model loads while the graph is built and the first stages run; this frame holds it until the end.
+    loading = embed.load_in_background() if here else None  # noqa: F841
+    written = build(pipeline, config, staging, model_handler, count_progress=here and config.progress_seconds > 0,
+                    earlier_dt=earlier_dt, embed=embed)
     if is_template_launch(options):
         _ = (pipeline
              | "Publish:Once" >> beam.Create([None])
@@ -226,7 +235,7 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
                                        *[beam.pvalue.AsList(files) for files in written.values()]))
         pipeline.run()
         return {"run_id": run_id, "submitted_as_template": True}
-    if show_progress:
+    if here and config.progress_seconds > 0:
         with progress.ProgressPrinter(progress.BOARD, config.progress_seconds):
             result = pipeline.run()
             state = result.wait_until_finish()

@@ -96,14 +96,14 @@ def _first_block_context(doc: DocFeatures, hour_counts: dict[int, int], block_do
         yield block, (_CONTEXT, doc)
 
 
-def _link(units: list[Unit], config: EventClusteringConfig) -> Iterable[Any]:
+def _link(units: list[Unit], config: EventClusteringConfig, keep_state: bool = True) -> Iterable[Any]:
     events = link_units(units, config)
     Metrics.counter(STAGE, "events").inc(sum(1 for e in events if e.members))
     # The next state: events that can still be joined (last story within max_time_gap_hours of the
     # newest; an event with no known time cannot be placed and leaves), and earlier events merged.
     newest = max((e.t_max for e in events if math.isfinite(e.t_max)), default=math.nan)
     for event in events:
-        if math.isfinite(event.t_max) and not newest - event.t_max > config.max_time_gap_hours:
+        if keep_state and math.isfinite(event.t_max) and not newest - event.t_max > config.max_time_gap_hours:
             yield beam.pvalue.TaggedOutput(ClusterEvents.EVENTS, compact_event(event, config))
         if event.event_id:
             for merged in event.absorbed:
@@ -143,18 +143,20 @@ class ClusterEvents(beam.PTransform):
     Stories are keyed by time block (consecutive hours, at least ``block_docs`` stories each;
     undated stories form one block; ``undated_at``, when given, dates them instead: a dated run's
     partition day) and clustered per block with the previous block as context, in parallel; the blocks' clusters are linked in one step over their compact summaries (not
-    the stories). Deterministic whatever the arrival order. Metrics: ``cluster_events/blocks``,
+    the stories). Deterministic whatever the arrival order. With ``keep_state=False`` (a run that keeps
+    no state) ``events`` and ``recent`` are empty. Metrics: ``cluster_events/blocks``,
     ``representatives``, ``events``, ``skipped:missing_embedding``. No dead letters.
     """
 
     EVENTS, MERGES, MEMBERS = "events", "merges", "members"
 
     def __init__(self, config: EventClusteringConfig, max_text_chars: int = 20_000,
-                 undated_at: datetime | None = None) -> None:
+                 undated_at: datetime | None = None, keep_state: bool = True) -> None:
         super().__init__()
         self._config = config
         self._max_text_chars = max_text_chars
         self._undated_at = undated_at
+        self._keep_state = keep_state
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
         config = self._config
@@ -191,14 +193,19 @@ class ClusterEvents(beam.PTransform):
             (blocks.units, earlier_events)
             | "WithEarlierEvents" >> beam.Flatten()
             | "AllClusters" >> beam.combiners.ToList()
-            | "Link" >> beam.FlatMap(_link, config).with_outputs(self.EVENTS, self.MERGES, main=self.MEMBERS)
+            | "Link" >> beam.FlatMap(_link, config, self._keep_state).with_outputs(
+                self.EVENTS, self.MERGES, main=self.MEMBERS)
         )
-        recent = (
-            (docs | "Tonight" >> beam.Map(lambda d: (1, d)), earlier_recent | "Earlier" >> beam.Map(lambda d: (0, d)))
-            | "AllStories" >> beam.Flatten()
-            | "Latest" >> beam.combiners.Top.Of(config.context_docs, key=_recency)
-            | "NextRecent" >> beam.FlatMap(_next_recent, config.context_docs)
-        )
+        if self._keep_state:
+            recent = (
+                (docs | "Tonight" >> beam.Map(lambda d: (1, d)),
+                 earlier_recent | "Earlier" >> beam.Map(lambda d: (0, d)))
+                | "AllStories" >> beam.Flatten()
+                | "Latest" >> beam.combiners.Top.Of(config.context_docs, key=_recency)
+                | "NextRecent" >> beam.FlatMap(_next_recent, config.context_docs)
+            )
+        else:
+            recent = docs | "NoState" >> beam.FlatMap(lambda _: [])
         linked_members = linked[self.MEMBERS]
         event_sums = linked_members | "EventSums" >> beam.FlatMap(
             lambda kv: [(kv[0], kv[1][1])] if kv[1][0] == "event" else [])

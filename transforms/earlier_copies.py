@@ -214,12 +214,16 @@ class MatchEarlierCopies(beam.PTransform):
     memberships: (earlier anchor id, EventMembership), shingles: (anchor id, uint64[]) of every
     representative (for the next copies state)}.
 
+    With ``has_earlier=False`` (a run that continues no earlier partition: its ``earlier`` is known to be
+    empty) nothing is matched and the groups pass through unchanged; only the shingles are computed.
+
     Metrics: ``earlier_copies/groups_joined_to_earlier``, ``capped:oversized_bucket``.
     """
 
-    def __init__(self, config: NearDupConfig) -> None:
+    def __init__(self, config: NearDupConfig, has_earlier: bool = True) -> None:
         super().__init__()
         self._config = config
+        self._has_earlier = has_earlier
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
         config = self._config
@@ -227,6 +231,9 @@ class MatchEarlierCopies(beam.PTransform):
         earlier = inputs["earlier"]
         new_shingles = reps | "Shingles" >> beam.Map(
             lambda a: (a.article_id, shingles(a.clean_text or "", config.shingle_size)))
+        if not self._has_earlier:
+            return {"dups": inputs["dups"], "representatives": reps, "shingles": new_shingles,
+                    "memberships": reps | "NoEarlierEvents" >> beam.FlatMap(lambda _: [])}
         old_by_id = earlier | "KeyEarlier" >> beam.Map(lambda e: (e.article_id, e))
         pairs = (
             (new_shingles | "NewBands" >> beam.ParDo(_Bands(config, _NEW)),

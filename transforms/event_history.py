@@ -77,15 +77,25 @@ class CumulateEvents(beam.PTransform):
     columns, merges: EventMergeRow, state_events: state rows (``_state/events``)}.
 
     ``dt`` is the run's partition date (``YYYY-MM-DD``). The facts of an earlier event that tonight's
-    evidence merged into another count toward the event it merged into.
+    evidence merged into another count toward the event it merged into. A ``one_off`` run (no partition
+    date: it continues no earlier state and keeps none, so ``earlier_facts`` and ``merges`` are empty)
+    totals tonight's rows alone and has no ``state_events``: the same rows without joins that find nothing.
     """
 
-    def __init__(self, dt: str) -> None:
+    def __init__(self, dt: str, one_off: bool = False) -> None:
         super().__init__()
         self._dt = dt
+        self._one_off = one_off
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
         dt = self._dt
+        merges = inputs["merges"] | "MergeRows" >> beam.Map(
+            lambda m: EventMergeRow(m.merged_id, m.into_id, dt))
+        if self._one_off:
+            events = inputs["events"] | "Cumulative" >> beam.FlatMap(
+                lambda r: _cumulative_row((r.event_id, {"tonight": [r], "earlier": []}), dt))
+            return {"events": events, "merges": merges,
+                    "state_events": events | "NoState" >> beam.FlatMap(lambda _: [])}
         into = inputs["merges"] | "MergedInto" >> beam.Map(lambda m: (m.merged_id, ("into", m.into_id)))
         earlier = (
             {"facts": inputs["earlier_facts"], "into": into}
@@ -104,8 +114,6 @@ class CumulateEvents(beam.PTransform):
             | "JoinState" >> beam.CoGroupByKey()
             | "StateRows" >> beam.FlatMap(_state_event, dt)
         )
-        merges = inputs["merges"] | "MergeRows" >> beam.Map(
-            lambda m: EventMergeRow(m.merged_id, m.into_id, dt))
         return {"events": events, "merges": merges, "state_events": state_events}
 
 

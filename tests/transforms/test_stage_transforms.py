@@ -5,6 +5,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import Article, DupInfo, EventMembership
@@ -172,6 +173,17 @@ def test_the_model_is_loaded_once_per_worker_not_per_bundle_or_batch(pipeline):
     assert _CountingHandler.loads == 1
 
 
+def test_a_model_loaded_ahead_is_the_one_the_step_uses(pipeline):
+    _CountingHandler.loads = 0
+    embed = EmbedArticles(EmbeddingConfig(), model_handler=_CountingHandler())
+    loading = embed.load_in_background()
+    assert loading.result(timeout=60) is not None and _CountingHandler.loads == 1
+    with pipeline as p:
+        out = p | beam.Create([_article("a1", BODY_A), _article("a2", BODY_B)]) | embed
+        assert_that(out | beam.Map(lambda kv: kv[0]), equal_to(["a1", "a2"]))
+    assert _CountingHandler.loads == 1  # the step found it loaded
+
+
 def test_read_articles_parquet_records_and_a_corrupt_parquet_file(tmp_path, pipeline):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -198,9 +210,11 @@ def test_read_articles_parquet_records_and_a_corrupt_parquet_file(tmp_path, pipe
         assert_that(counts, equal_to([("records.parquet", 3), ("broken.parquet", 1)]), label="read_counts")
 
 
-def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline):
+@pytest.mark.parametrize("keep_state", [True, False])
+def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, keep_state):
     # 24 reports of two stories over 4 days, in blocks of 5: the keyed Beam stage gives exactly the
-    # assignments (ids and similarities) of the one-process engine, and each story is one event.
+    # assignments (ids and similarities) of the one-process engine, and each story is one event; without
+    # a state to keep (a one-off run), the same, and no state outputs.
     from datetime import timedelta
 
     from transforms.cluster_events import ClusterEvents
@@ -216,9 +230,13 @@ def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline):
     with pipeline as p:
         anchors = p | "A" >> beam.Create(articles)
         embeddings = p | "E" >> beam.Create([(a.article_id, fake_embedding(a.clean_text)) for a in articles])
-        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config)
+        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config, keep_state=keep_state)
         rows = out["memberships"] | beam.Map(lambda kv: (kv[0], kv[1].event_id, round(kv[1].similarity, 5)))
         assert_that(rows, equal_to([(a.article_id, a.event_id, round(a.similarity, 5)) for a in expected]))
+        live = (out["events"] | "LiveEvents" >> beam.combiners.Count.Globally())
+        latest = (out["recent"] | "Latest" >> beam.combiners.Count.Globally())
+        assert_that(live, equal_to([2 if keep_state else 0]), label="state events")
+        assert_that(latest, equal_to([24 if keep_state else 0]), label="recent stories")
     by_event: dict[str, list[str]] = {}
     for a in expected:
         by_event.setdefault(a.event_id, []).append(a.article_id)
