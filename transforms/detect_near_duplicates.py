@@ -77,10 +77,18 @@ class _BucketPairs(beam.DoFn):
             yield from pairs
 
 
-def _attach_first(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, np.ndarray]]]:
-    a_id, joined = element
-    a_shingles = joined["shingles"]
-    return [(b_id, (a_id, a_shingles[0])) for b_id in joined["pairs"]] if a_shingles else []
+def _both_ends(pair: tuple[str, str]) -> Iterable[tuple[str, tuple[str, str]]]:
+    yield pair[0], pair
+    yield pair[1], pair
+
+
+def _send_shingles(element: tuple[str, dict]) -> Iterable[tuple[tuple[str, str], tuple[str, np.ndarray]]]:
+    # Each article's shingles go to every candidate pair it is in: one join over all shingles, not two.
+    article_id, joined = element
+    if joined["shingles"]:
+        hashes = joined["shingles"][0]
+        for pair in set(joined["pairs"]):
+            yield pair, (article_id, hashes)
 
 
 class _Verify(beam.DoFn):
@@ -89,18 +97,17 @@ class _Verify(beam.DoFn):
         self._kept = Metrics.counter(STAGE, "verified:duplicate")
         self._rejected = Metrics.counter(STAGE, "rejected:below_threshold")
 
-    def process(self, element: tuple[str, dict]) -> Iterable[PairScore]:
-        b_id, joined = element
-        if not joined["shingles"]:
+    def process(self, element: tuple[tuple[str, str], Iterable[tuple[str, np.ndarray]]]) -> Iterable[PairScore]:
+        (a_id, b_id), ends = element
+        hashes = dict(ends)
+        if len(hashes) != 2:  # an end without shingles: never a candidate, nothing to verify
             return
-        b_shingles = joined["shingles"][0]
-        for a_id, a_shingles in joined["firsts"]:
-            score = verify_pair(a_id, a_shingles, b_id, b_shingles, self._config)
-            if score.is_duplicate:
-                self._kept.inc()
-                yield score
-            else:
-                self._rejected.inc()
+        score = verify_pair(a_id, hashes[a_id], b_id, hashes[b_id], self._config)
+        if score.is_duplicate:
+            self._kept.inc()
+            yield score
+        else:
+            self._rejected.inc()
 
 
 # Rounds of min-label propagation before the convergence check. Each round reaches one hop further;
@@ -339,14 +346,11 @@ class DetectNearDuplicates(beam.PTransform):
             | "BucketPairs" >> beam.ParDo(_BucketPairs(config.max_bucket_size))
             | "DistinctPairs" >> beam.Distinct()
         )
-        firsts = (
-            {"pairs": pairs, "shingles": shingled}
-            | "JoinFirst" >> beam.CoGroupByKey()
-            | "AttachFirst" >> beam.FlatMap(_attach_first)
-        )
         verified = (
-            {"firsts": firsts, "shingles": shingled}
-            | "JoinSecond" >> beam.CoGroupByKey()
+            {"pairs": pairs | "BothEnds" >> beam.FlatMap(_both_ends), "shingles": shingled}
+            | "JoinShingles" >> beam.CoGroupByKey()
+            | "SendShingles" >> beam.FlatMap(_send_shingles)
+            | "MeetPerPair" >> beam.GroupByKey()
             | "Verify" >> beam.ParDo(_Verify(config))
         )
         priorities = articles | "Priority" >> beam.Map(lambda a: (a.article_id, anchor_priority(a)))
