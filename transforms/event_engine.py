@@ -57,7 +57,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -486,11 +486,20 @@ def cluster_block(block: Sequence[DocFeatures], context: Sequence[DocFeatures],
         found_i.append(i)
         found_j.append(j)
     edges = _pairs_to_edges(np.concatenate(found_i), np.concatenate(found_j), n)
-    units = [merge_units([singles[i] for i in g]) for g in _agglomerate(singles, edges, config)]
+    units = [_in_float32(merge_units([singles[i] for i in g])) for g in _agglomerate(singles, edges, config)]
     member_vectors = {d.article_id: (raw.dense[i].astype(np.float32),
                                      SparseVec(raw_vecs[i].ids.astype(np.int32), raw_vecs[i].values.astype(np.float32)))
                       for i, d in enumerate(block)}
     return BlockResult(units, member_vectors)
+
+
+def _in_float32(unit: Unit) -> Unit:
+    """A block's cluster as it goes to linking: its sums in float32, as the state keeps events (the
+    linking step gathers every block's clusters, so their size is its memory)."""
+    return replace(
+        unit, dense=unit.dense.astype(np.float32), raw_dense=unit.raw_dense.astype(np.float32),
+        sparse=SparseVec(unit.sparse.ids, unit.sparse.values.astype(np.float32)),
+        raw_sparse=SparseVec(unit.raw_sparse.ids, unit.raw_sparse.values.astype(np.float32)))
 
 
 def merge_units(parts: Sequence[Unit]) -> Unit:
