@@ -70,7 +70,7 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
         "earlier_events": state["events"] | "EarlierEvents" >> beam.Map(event_unit),
         "earlier_recent": state["recent"] | "EarlierStories" >> beam.Map(recent_doc),
     } | "ClusterEvents" >> ClusterEvents(config.events, undated_at=partition_time(config.date),
-                                         keep_state=bool(config.partition))
+                                         one_off=not config.partition)
     memberships = ((clustered["memberships"], dups["memberships"])
                    | "AllMemberships" >> beam.Flatten())
     # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see

@@ -143,26 +143,27 @@ class ClusterEvents(beam.PTransform):
     Stories are keyed by time block (consecutive hours, at least ``block_docs`` stories each;
     undated stories form one block; ``undated_at``, when given, dates them instead: a dated run's
     partition day) and clustered per block with the previous block as context, in parallel; the blocks' clusters are linked in one step over their compact summaries (not
-    the stories). Deterministic whatever the arrival order. With ``keep_state=False`` (a run that keeps
-    no state) ``events`` and ``recent`` are empty. Metrics: ``cluster_events/blocks``,
+    the stories). Deterministic whatever the arrival order. A ``one_off`` run (no partition date) has no
+    earlier state and keeps none: ``earlier_events`` / ``earlier_recent`` are not read, ``events`` and
+    ``recent`` are empty, and the stories and clusters go to their groupings without being flattened
+    with earlier ones (the in-process runner copies every input of a flatten into one more buffer: at
+    100,000 articles, every story twice). Metrics: ``cluster_events/blocks``,
     ``representatives``, ``events``, ``skipped:missing_embedding``. No dead letters.
     """
 
     EVENTS, MERGES, MEMBERS = "events", "merges", "members"
 
     def __init__(self, config: EventClusteringConfig, max_text_chars: int = 20_000,
-                 undated_at: datetime | None = None, keep_state: bool = True) -> None:
+                 undated_at: datetime | None = None, one_off: bool = False) -> None:
         super().__init__()
         self._config = config
         self._max_text_chars = max_text_chars
         self._undated_at = undated_at
-        self._keep_state = keep_state
+        self._one_off = one_off
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
         config = self._config
         pipeline = inputs["anchors"].pipeline
-        earlier_events = inputs.get("earlier_events") or (pipeline | "NoEarlierEvents" >> beam.Create([]))
-        earlier_recent = inputs.get("earlier_recent") or (pipeline | "NoEarlierStories" >> beam.Create([]))
         keyed = inputs["anchors"] | "KeyAnchors" >> beam.Map(lambda a: (a.article_id, a))
         docs = (
             {"articles": keyed, "embeddings": inputs["embeddings"]}
@@ -175,28 +176,35 @@ class ClusterEvents(beam.PTransform):
             | "CountPerHour" >> beam.CombinePerKey(sum)
         )
         to_blocks = docs | "ToBlocks" >> beam.FlatMap(_to_blocks, beam.pvalue.AsDict(hour_counts), config.block_docs)
-        earlier_context = (
-            earlier_recent
-            | "LatestEarlier" >> beam.combiners.ToList()
-            | "EarlierContext" >> beam.FlatMap(lambda docs: latest(docs, config.context_docs))
-            | "ToFirstBlock" >> beam.FlatMap(_first_block_context, beam.pvalue.AsDict(hour_counts),
-                                             config.block_docs)
-        )
+        if not self._one_off:
+            earlier_events = inputs.get("earlier_events") or (pipeline | "NoEarlierEvents" >> beam.Create([]))
+            earlier_recent = inputs.get("earlier_recent") or (pipeline | "NoEarlierStories" >> beam.Create([]))
+            earlier_context = (
+                earlier_recent
+                | "LatestEarlier" >> beam.combiners.ToList()
+                | "EarlierContext" >> beam.FlatMap(lambda docs: latest(docs, config.context_docs))
+                | "ToFirstBlock" >> beam.FlatMap(_first_block_context, beam.pvalue.AsDict(hour_counts),
+                                                 config.block_docs)
+            )
+            to_blocks = (to_blocks, earlier_context) | "WithEarlierContext" >> beam.Flatten()
         blocks = (
-            (to_blocks, earlier_context)
-            | "WithEarlierContext" >> beam.Flatten()
+            to_blocks
             | "GroupBlocks" >> beam.GroupByKey()
             | "ClusterBlocks" >> beam.ParDo(_ClusterBlock(config)).with_outputs(
                 _ClusterBlock.MEMBER_VECTORS, main="units")
         )
+        units = blocks.units
+        if not self._one_off:
+            units = (units, earlier_events) | "WithEarlierEvents" >> beam.Flatten()
         linked = (
-            (blocks.units, earlier_events)
-            | "WithEarlierEvents" >> beam.Flatten()
+            units
             | "AllClusters" >> beam.combiners.ToList()
-            | "Link" >> beam.FlatMap(_link, config, self._keep_state).with_outputs(
+            | "Link" >> beam.FlatMap(_link, config, not self._one_off).with_outputs(
                 self.EVENTS, self.MERGES, main=self.MEMBERS)
         )
-        if self._keep_state:
+        if self._one_off:
+            recent = docs | "NoState" >> beam.FlatMap(lambda _: [])
+        else:
             recent = (
                 (docs | "Tonight" >> beam.Map(lambda d: (1, d)),
                  earlier_recent | "Earlier" >> beam.Map(lambda d: (0, d)))
@@ -204,8 +212,6 @@ class ClusterEvents(beam.PTransform):
                 | "Latest" >> beam.combiners.Top.Of(config.context_docs, key=_recency)
                 | "NextRecent" >> beam.FlatMap(_next_recent, config.context_docs)
             )
-        else:
-            recent = docs | "NoState" >> beam.FlatMap(lambda _: [])
         linked_members = linked[self.MEMBERS]
         event_sums = linked_members | "EventSums" >> beam.FlatMap(
             lambda kv: [(kv[0], kv[1][1])] if kv[1][0] == "event" else [])

@@ -210,8 +210,8 @@ def test_read_articles_parquet_records_and_a_corrupt_parquet_file(tmp_path, pipe
         assert_that(counts, equal_to([("records.parquet", 3), ("broken.parquet", 1)]), label="read_counts")
 
 
-@pytest.mark.parametrize("keep_state", [True, False])
-def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, keep_state):
+@pytest.mark.parametrize("one_off", [False, True])
+def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, one_off):
     # 24 reports of two stories over 4 days, in blocks of 5: the keyed Beam stage gives exactly the
     # assignments (ids and similarities) of the one-process engine, and each story is one event; without
     # a state to keep (a one-off run), the same, and no state outputs.
@@ -230,13 +230,13 @@ def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, keep_
     with pipeline as p:
         anchors = p | "A" >> beam.Create(articles)
         embeddings = p | "E" >> beam.Create([(a.article_id, fake_embedding(a.clean_text)) for a in articles])
-        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config, keep_state=keep_state)
+        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config, one_off=one_off)
         rows = out["memberships"] | beam.Map(lambda kv: (kv[0], kv[1].event_id, round(kv[1].similarity, 5)))
         assert_that(rows, equal_to([(a.article_id, a.event_id, round(a.similarity, 5)) for a in expected]))
         live = (out["events"] | "LiveEvents" >> beam.combiners.Count.Globally())
         latest = (out["recent"] | "Latest" >> beam.combiners.Count.Globally())
-        assert_that(live, equal_to([2 if keep_state else 0]), label="state events")
-        assert_that(latest, equal_to([24 if keep_state else 0]), label="recent stories")
+        assert_that(live, equal_to([0 if one_off else 2]), label="state events")
+        assert_that(latest, equal_to([0 if one_off else 24]), label="recent stories")
     by_event: dict[str, list[str]] = {}
     for a in expected:
         by_event.setdefault(a.event_id, []).append(a.article_id)
