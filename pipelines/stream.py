@@ -35,6 +35,7 @@ from apache_beam.utils.windowed_value import PaneInfoTiming
 from pipelines.config import JobConfig, job_config
 from pipelines.events import check_output_writable, release_raw_text
 from pipelines.options import ConfigError, StorybeamOptions, unknown_options
+from pipelines.process_memory import return_freed_memory
 from schemas.records import Article
 from schemas.stream import DELIVERIES_SCHEMA, DELIVERY_CATEGORIES
 from schemas.tables import SCHEMAS
@@ -258,6 +259,8 @@ def start(argv: list[str], model_handler: EmbeddingHandler | None = None) -> tup
         if problem:
             raise ConfigError(problem)
     check_output_writable(config.job.output, "stream")
+    if options.view_as(StandardOptions).runner in LOCAL_RUNNERS:
+        return_freed_memory()  # a local job runs for days: what a window frees goes back to the OS
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
     messages = pipeline | "ReadFromPubSub" >> beam.io.ReadFromPubSub(
         subscription=config.subscription, with_attributes=True)
