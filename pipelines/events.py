@@ -14,7 +14,13 @@ from typing import Any, Iterable
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import DirectOptions, GoogleCloudOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    GoogleCloudOptions,
+    PipelineOptions,
+    StandardOptions,
+    TypeOptions,
+)
 from apache_beam.runners.runner import PipelineState
 
 from pipelines import progress, publish, state_store
@@ -219,6 +225,9 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
         "options": config.describe(),
         "schema_versions": publish.schema_versions(),
     }
+    # The job's graph is fixed, and tests build it whole with Beam's type check on (tests/unit/test_deploy.py);
+    # checking it again on every run cost ~0.3 s of building the graph (README Speed).
+    options.view_as(TypeOptions).pipeline_type_check = False
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
     here = runs_in_this_process(options) and not is_template_launch(options)
     embed = EmbedArticles(config.embedding, model_handler, config.embed_accelerator)
