@@ -52,6 +52,13 @@ def test_sources_and_counts(sample_run):
     assert summary["totals"] == {"records_read": 23, "articles": 23, "dead_letters": 0, "collapsed": 0}
     assert sum(e["article_count"] for e in tables["events"]) == 23
     assert sum(1 for r in tables["articles"] if r["is_canonical"]) == len(tables["events"])
+    # A one-off run (no --date) has no earlier nights: every total is the run's own figure.
+    for e in tables["events"]:
+        assert e["first_seen_dt"] is None
+        assert (e["total_article_count"], e["total_dup_group_count"], e["total_sources"]) == (
+            e["article_count"], e["dup_group_count"], e["sources"])
+        assert (e["total_first_published_at"], e["total_last_published_at"]) == (
+            e["first_published_at"], e["last_published_at"])
 
 
 def test_the_readme_shows_what_the_demo_prints(sample_run):
