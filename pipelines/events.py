@@ -231,11 +231,11 @@ def _run_and_publish(options: PipelineOptions, config: JobConfig, run_id: str, s
     pipeline = beam.Pipeline(runner=_runner(options), options=options)
     here = runs_in_this_process(options) and not is_template_launch(options)
     embed = EmbedArticles(config.embedding, model_handler, config.embed_accelerator)
+    loading = None  # the model, once loaded ahead: this frame holds it until the run ends
     if here:
         return_freed_memory()
-    # The model loads while the graph is built and the first stages run; this frame holds it until the end.
-    loading = embed.load_in_background() if here else None  # noqa: F841
-    written = build(pipeline, config, staging, model_handler, count_progress=here and config.progress_seconds > 0,
+        loading = embed.load_in_background()  # while the graph is built and the first stages run
+    written = build(pipeline, config, staging, count_progress=here and config.progress_seconds > 0,
                     earlier_dt=earlier_dt, embed=embed)
     if is_template_launch(options):
         _ = (pipeline

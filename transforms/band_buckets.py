@@ -18,7 +18,6 @@ import numpy as np
 
 # Slices per band: the shards a band's buckets are spread over (Beam spreads shards over workers).
 SUB_SHARDS = 8
-_DIGEST = 16
 
 
 class BandPack(NamedTuple):

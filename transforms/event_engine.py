@@ -102,6 +102,10 @@ class SparseVec:
     def scaled(self, factor: float) -> "SparseVec":
         return SparseVec(self.ids, self.values * factor)
 
+    def in_float32(self) -> "SparseVec":
+        """The same vector with float32 values (int32 ids: the feature space has 2**21 ids), for transport."""
+        return SparseVec(self.ids.astype(np.int32), self.values.astype(np.float32))
+
 
 def sparse_sum(vectors: Sequence[SparseVec]) -> SparseVec:
     if len(vectors) == 1:
@@ -487,8 +491,7 @@ def cluster_block(block: Sequence[DocFeatures], context: Sequence[DocFeatures],
         found_j.append(j)
     edges = _pairs_to_edges(np.concatenate(found_i), np.concatenate(found_j), n)
     units = [_in_float32(merge_units([singles[i] for i in g])) for g in _agglomerate(singles, edges, config)]
-    member_vectors = {d.article_id: (raw.dense[i].astype(np.float32),
-                                     SparseVec(raw_vecs[i].ids.astype(np.int32), raw_vecs[i].values.astype(np.float32)))
+    member_vectors = {d.article_id: (raw.dense[i].astype(np.float32), raw_vecs[i].in_float32())
                       for i, d in enumerate(block)}
     return BlockResult(units, member_vectors)
 
@@ -496,10 +499,8 @@ def cluster_block(block: Sequence[DocFeatures], context: Sequence[DocFeatures],
 def _in_float32(unit: Unit) -> Unit:
     """A block's cluster as it goes to linking: its sums in float32, as the state keeps events (the
     linking step gathers every block's clusters, so their size is its memory)."""
-    return replace(
-        unit, dense=unit.dense.astype(np.float32), raw_dense=unit.raw_dense.astype(np.float32),
-        sparse=SparseVec(unit.sparse.ids, unit.sparse.values.astype(np.float32)),
-        raw_sparse=SparseVec(unit.raw_sparse.ids, unit.raw_sparse.values.astype(np.float32)))
+    return replace(unit, dense=unit.dense.astype(np.float32), raw_dense=unit.raw_dense.astype(np.float32),
+                   sparse=unit.sparse.in_float32(), raw_sparse=unit.raw_sparse.in_float32())
 
 
 def merge_units(parts: Sequence[Unit]) -> Unit:
@@ -633,8 +634,9 @@ def member_similarities(vectors: Sequence[tuple[np.ndarray, SparseVec]], raw_den
         return np.ones(len(vectors))
     out = []
     for dense, sparse in vectors:
+        # (members' vectors may come in float32: the products are taken in float64)
         dense, values = dense.astype(np.float64), sparse.values.astype(np.float64)
-        to_sum = float(dense @ raw_dense) + SparseVec(sparse.ids, values).dot(raw_sparse)
+        to_sum = float(dense @ raw_dense) + sparse.dot(raw_sparse)
         own = float(dense @ dense) + float(values @ values)
         out.append((to_sum - own) / (size - 1))
     return np.clip(np.array(out), 0.0, 1.0)

@@ -39,18 +39,23 @@ def _total(facts: Iterable[EventFacts]) -> EventFacts | None:
 
 
 def _cumulative_row(element: tuple[str, dict], dt: str) -> Iterable[EventRow]:
-    event_id, joined = element
+    _, joined = element
     for row in joined["tonight"]:
-        total = _total([facts_of(row, dt)] + list(joined["earlier"]))
-        yield dataclasses.replace(
-            row,
-            first_seen_dt=total.first_dt or None,
-            total_article_count=total.article_count,
-            total_dup_group_count=total.dup_group_count,
-            total_first_published_at=total.first_published_at,
-            total_last_published_at=total.last_published_at,
-            total_sources=list(total.sources),
-        )
+        yield cumulative_row(row, joined["earlier"], dt)
+
+
+def cumulative_row(row: EventRow, earlier: Iterable[EventFacts], dt: str) -> EventRow:
+    """Tonight's row of an event with its totals over tonight and ``earlier`` (that event's earlier facts)."""
+    total = _total([facts_of(row, dt)] + list(earlier))
+    return dataclasses.replace(
+        row,
+        first_seen_dt=total.first_dt or None,
+        total_article_count=total.article_count,
+        total_dup_group_count=total.dup_group_count,
+        total_first_published_at=total.first_published_at,
+        total_last_published_at=total.last_published_at,
+        total_sources=list(total.sources),
+    )
 
 
 def _state_event(element: tuple[str, dict], dt: str) -> Iterable[dict[str, Any]]:
@@ -92,8 +97,7 @@ class CumulateEvents(beam.PTransform):
         merges = inputs["merges"] | "MergeRows" >> beam.Map(
             lambda m: EventMergeRow(m.merged_id, m.into_id, dt))
         if self._one_off:
-            events = inputs["events"] | "Cumulative" >> beam.FlatMap(
-                lambda r: _cumulative_row((r.event_id, {"tonight": [r], "earlier": []}), dt))
+            events = inputs["events"] | "Cumulative" >> beam.Map(cumulative_row, (), dt)
             return {"events": events, "merges": merges,
                     "state_events": events | "NoState" >> beam.FlatMap(lambda _: [])}
         into = inputs["merges"] | "MergedInto" >> beam.Map(lambda m: (m.merged_id, ("into", m.into_id)))
