@@ -28,41 +28,46 @@ from transforms.event_engine import (
     Unit,
     block_of_hours,
     cluster_block,
-    hour_of,
+    hour_at,
     latest,
     link_units,
     member_similarities,
 )
 from transforms.event_features import DocFeatures, EventDoc, doc_features
 from transforms.event_state import EventMerge, compact_event
+from transforms.packed_docs import pack_doc, packed_hours, unpack_doc
 
 STAGE = "cluster_events"
 _MEMBER, _CONTEXT = "member", "context"
 
 
 def _doc_features(element: tuple[str, dict], max_text_chars: int,
-                  undated_at: datetime | None) -> Iterable[DocFeatures]:
+                  undated_at: datetime | None) -> Iterable[bytes]:
     article_id, joined = element
     if not joined["articles"] or not joined["embeddings"]:
         Metrics.counter(STAGE, "skipped:missing_embedding").inc()
         return []
     article: Article = joined["articles"][0]
-    return [doc_features(EventDoc(
+    return [pack_doc(doc_features(EventDoc(
         article_id=article_id,
         embedding=np.asarray(joined["embeddings"][0], dtype=np.float32),
         title=article.title,
         text=(article.clean_text or "")[:max_text_chars],
         published_at=article.published_at or undated_at,
-    ))]
+    )))]
 
 
-def _to_blocks(doc: DocFeatures, hour_counts: dict[int, int], block_docs: int
-               ) -> Iterable[tuple[int, tuple[str, DocFeatures]]]:
+def _hour(packed: bytes) -> int:
+    return hour_at(packed_hours(packed))
+
+
+def _to_blocks(packed: bytes, hour_counts: dict[int, int], block_docs: int
+               ) -> Iterable[tuple[int, tuple[str, bytes]]]:
     # Every worker derives the same hour -> block map from the same small side input.
-    block = block_of_hours(hour_counts, block_docs)[hour_of(doc)]
-    yield block, (_MEMBER, doc)
+    block = block_of_hours(hour_counts, block_docs)[_hour(packed)]
+    yield block, (_MEMBER, packed)
     if block != UNDATED:
-        yield block + 1, (_CONTEXT, doc)  # context of the next block
+        yield block + 1, (_CONTEXT, packed)  # context of the next block
 
 
 class _ClusterBlock(beam.DoFn):
@@ -71,11 +76,11 @@ class _ClusterBlock(beam.DoFn):
     def __init__(self, config: EventClusteringConfig) -> None:
         self._config = config
 
-    def process(self, element: tuple[int, Iterable[tuple[str, DocFeatures]]]) -> Iterable[Any]:
+    def process(self, element: tuple[int, Iterable[tuple[str, bytes]]]) -> Iterable[Any]:
         _, tagged = element
         members, context = [], []
-        for tag, doc in tagged:
-            (members if tag == _MEMBER else context).append(doc)
+        for tag, packed in tagged:
+            (members if tag == _MEMBER else context).append(unpack_doc(packed))
         if not members:  # the block after the last one: context only
             return
         result = cluster_block(members, latest(context, self._config.context_docs), self._config)
@@ -88,12 +93,13 @@ class _ClusterBlock(beam.DoFn):
 
 
 def _first_block_context(doc: DocFeatures, hour_counts: dict[int, int], block_docs: int
-                         ) -> Iterable[tuple[int, tuple[str, DocFeatures]]]:
+                         ) -> Iterable[tuple[int, tuple[str, bytes]]]:
     # An earlier run's latest stories are the context of this run's first block (and the undated one).
     blocks = set(block_of_hours(hour_counts, block_docs).values())
     dated = [b for b in blocks if b != UNDATED]
+    packed = pack_doc(doc)
     for block in ([min(dated)] if dated else []) + ([UNDATED] if UNDATED in blocks else []):
-        yield block, (_CONTEXT, doc)
+        yield block, (_CONTEXT, packed)
 
 
 def _link(units: list[Unit], config: EventClusteringConfig, keep_state: bool = True) -> Iterable[Any]:
@@ -172,7 +178,7 @@ class ClusterEvents(beam.PTransform):
         )
         hour_counts = (
             docs
-            | "Hour" >> beam.Map(lambda d: (hour_of(d), 1))
+            | "Hour" >> beam.Map(lambda packed: (_hour(packed), 1))
             | "CountPerHour" >> beam.CombinePerKey(sum)
         )
         to_blocks = docs | "ToBlocks" >> beam.FlatMap(_to_blocks, beam.pvalue.AsDict(hour_counts), config.block_docs)
@@ -206,7 +212,7 @@ class ClusterEvents(beam.PTransform):
             recent = docs | "NoState" >> beam.FlatMap(lambda _: [])
         else:
             recent = (
-                (docs | "Tonight" >> beam.Map(lambda d: (1, d)),
+                (docs | "Tonight" >> beam.Map(lambda packed: (1, unpack_doc(packed))),
                  earlier_recent | "Earlier" >> beam.Map(lambda d: (0, d)))
                 | "AllStories" >> beam.Flatten()
                 | "Latest" >> beam.combiners.Top.Of(config.context_docs, key=_recency)

@@ -664,7 +664,12 @@ def block_of_hours(hour_counts: dict[int, int], block_docs: int) -> dict[int, in
 
 
 def hour_of(doc: DocFeatures) -> int:
-    return int(math.floor(doc.hours)) if math.isfinite(doc.hours) else UNDATED
+    return hour_at(doc.hours)
+
+
+def hour_at(hours: float) -> int:
+    """The whole hour since the epoch of a time in hours (UNDATED for NaN)."""
+    return int(math.floor(hours)) if math.isfinite(hours) else UNDATED
 
 
 def plan_blocks(docs: Sequence[DocFeatures], config: EventClusteringConfig,
