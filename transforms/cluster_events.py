@@ -35,7 +35,7 @@ from transforms.event_engine import (
 )
 from transforms.event_features import DocFeatures, EventDoc, doc_features
 from transforms.event_state import EventMerge, compact_event
-from transforms.packed_docs import pack_doc, packed_hours, unpack_doc
+from transforms.packed_docs import pack_doc, pack_vectors, packed_hours, unpack_doc, unpack_vectors
 
 STAGE = "cluster_events"
 _MEMBER, _CONTEXT = "member", "context"
@@ -89,7 +89,7 @@ class _ClusterBlock(beam.DoFn):
         for unit in result.units:
             yield unit
         for article_id, vectors in result.member_vectors.items():
-            yield beam.pvalue.TaggedOutput(self.MEMBER_VECTORS, (article_id, vectors))
+            yield beam.pvalue.TaggedOutput(self.MEMBER_VECTORS, (article_id, pack_vectors(*vectors)))
 
 
 def _first_block_context(doc: DocFeatures, hour_counts: dict[int, int], block_docs: int
@@ -135,7 +135,7 @@ def _similarities(element: tuple[str, dict]) -> Iterable[tuple[str, EventMembers
     event_id, joined = element
     (sums,) = joined["sums"]
     members = sorted(joined["members"], key=lambda m: m[0])
-    sims = member_similarities([v for _, v in members], *sums)
+    sims = member_similarities([unpack_vectors(v) for _, v in members], *sums)
     for (article_id, _), s in zip(members, sims.tolist()):
         yield article_id, EventMembership(article_id, event_id, round(float(s), 6))
 

@@ -1,4 +1,5 @@
-"""A story's features packed into one bytes value, for the steps that shuffle stories.
+"""What travels per story between the clustering steps, packed into one bytes value: a story's
+features (to the time-block grouping) and a member's vectors (to its similarity to its event).
 
 Sent as a dataclass, a story's features (:class:`transforms.event_features.DocFeatures`) are a dozen
 Python objects: four numpy arrays and a tuple of name strings. A grouping step of the in-process
@@ -7,6 +8,9 @@ block groups every story twice (as a member of its block and as context of the n
 stories those objects, about 8 KB a story, were the run's peak (4.5 GB). Packed, a story is one bytes
 value of about 3 KB: a fixed header, the article id, the arrays' raw bytes and the names with their
 lengths. Unpacking gives back an equal DocFeatures (same dtypes; float values bit for bit).
+
+A member's raw vectors (dense float32 and a float32 sparse vector, ``BlockResult.member_vectors``)
+likewise travel as one value of about 2.9 KB instead of four objects of 5.3 KB.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import struct
 
 import numpy as np
 
+from transforms.event_engine import SparseVec
 from transforms.event_features import DocFeatures
 
 # hours, words, then byte lengths / counts: article id, embedding values, terms, name ids, names
@@ -67,3 +72,28 @@ def unpack_doc(packed: bytes) -> DocFeatures:
 def packed_hours(packed: bytes) -> float:
     """The story's publish time in hours since the epoch (NaN when unknown), read from the header only."""
     return _HEADER.unpack_from(packed)[0]
+
+
+_VECTORS = struct.Struct("<II")  # dense length, sparse length
+
+
+def pack_vectors(dense: np.ndarray, sparse: SparseVec) -> bytes:
+    """A member's (dense, sparse) vectors as one bytes value, in float32 and int32 ids (see
+    :func:`unpack_vectors`)."""
+    return b"".join([
+        _VECTORS.pack(dense.size, sparse.ids.size),
+        np.asarray(dense, dtype=np.float32).tobytes(),
+        np.asarray(sparse.ids, dtype=np.int32).tobytes(),
+        np.asarray(sparse.values, dtype=np.float32).tobytes(),
+    ])
+
+
+def unpack_vectors(packed: bytes) -> tuple[np.ndarray, SparseVec]:
+    """The vectors :func:`pack_vectors` packed: float32 values and int32 ids, read-only views of ``packed``."""
+    dim, nnz = _VECTORS.unpack_from(packed)
+    at = _VECTORS.size
+    dense = np.frombuffer(packed, dtype=np.float32, count=dim, offset=at)
+    at += dense.nbytes
+    ids = np.frombuffer(packed, dtype=np.int32, count=nnz, offset=at)
+    values = np.frombuffer(packed, dtype=np.float32, count=nnz, offset=at + ids.nbytes)
+    return dense, SparseVec(ids, values)

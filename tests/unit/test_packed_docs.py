@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.event_features import DocFeatures, EventDoc, doc_features, name_feature_ids
-from transforms.packed_docs import pack_doc, packed_hours, unpack_doc
+from transforms.event_engine import SparseVec
+from transforms.packed_docs import pack_doc, pack_vectors, packed_hours, unpack_doc, unpack_vectors
 
 
 def _fields(doc: DocFeatures) -> dict:
@@ -66,3 +67,15 @@ def test_any_features_round_trip(article_id, hours, dim, terms, names, words):
     assert _fields(back) == _fields(doc)
     back.embedding[:] = 0  # fresh arrays: the engine may write to them
     assert math.isnan(packed_hours(pack_doc(doc))) if math.isnan(hours) else packed_hours(pack_doc(doc)) == hours
+
+
+@settings(max_examples=100, deadline=None)
+@given(dim=st.integers(0, 400), sparse=st.dictionaries(st.integers(0, 2**21 - 1), st.floats(-2, 2, width=32), max_size=60))
+def test_member_vectors_round_trip_in_float32(dim, sparse):
+    ids = np.array(sorted(sparse), dtype=np.int32)
+    vectors = (np.random.default_rng(dim).standard_normal(dim).astype(np.float32),
+               SparseVec(ids, np.array([sparse[i] for i in ids.tolist()], dtype=np.float32)))
+    dense, back = unpack_vectors(pickle.loads(pickle.dumps(pack_vectors(*vectors))))
+    assert (dense.dtype.str, dense.tobytes()) == (vectors[0].dtype.str, vectors[0].tobytes())
+    assert (back.ids.dtype.str, back.ids.tolist()) == (ids.dtype.str, ids.tolist())
+    assert (back.values.dtype.str, back.values.tobytes()) == ("<f4", vectors[1].values.tobytes())
