@@ -4,7 +4,8 @@ The engine's two steps as Beam steps (``transforms/event_engine.py``): stories a
 block and each block is clustered on its own worker, with the block before it as context; then the
 blocks' clusters (compact summaries: summed vectors, span, names), and the events of earlier runs
 when there is a state, meet in one linking step. Each member's similarity to its final event is
-computed back on the members' keys.
+computed back on the members' keys. Stories, clusters and members' vectors travel packed into one bytes
+value each (``transforms/packed_values.py``): the runner holds what a grouping step groups.
 
 With the state of earlier runs (``earlier_events``: the live events as compact Units,
 ``earlier_recent``: the latest stories' features) this is ``transforms.event_state.advance`` as Beam
@@ -25,7 +26,6 @@ from schemas.records import Article, EventMembership
 from transforms.event_clustering import EventClusteringConfig, event_id_of
 from transforms.event_engine import (
     UNDATED,
-    Unit,
     block_of_hours,
     cluster_block,
     hour_at,
@@ -35,7 +35,15 @@ from transforms.event_engine import (
 )
 from transforms.event_features import DocFeatures, EventDoc, doc_features
 from transforms.event_state import EventMerge, compact_event
-from transforms.packed_docs import pack_doc, pack_vectors, packed_hours, unpack_doc, unpack_vectors
+from transforms.packed_values import (
+    pack_doc,
+    pack_unit,
+    pack_vectors,
+    packed_hours,
+    unpack_doc,
+    unpack_unit,
+    unpack_vectors,
+)
 
 STAGE = "cluster_events"
 _MEMBER, _CONTEXT = "member", "context"
@@ -87,7 +95,7 @@ class _ClusterBlock(beam.DoFn):
         Metrics.counter(STAGE, "blocks").inc()
         Metrics.counter(STAGE, "representatives").inc(len(members))
         for unit in result.units:
-            yield unit
+            yield pack_unit(unit)
         for article_id, vectors in result.member_vectors.items():
             yield beam.pvalue.TaggedOutput(self.MEMBER_VECTORS, (article_id, pack_vectors(*vectors)))
 
@@ -102,8 +110,8 @@ def _first_block_context(doc: DocFeatures, hour_counts: dict[int, int], block_do
         yield block, (_CONTEXT, packed)
 
 
-def _link(units: list[Unit], config: EventClusteringConfig, keep_state: bool = True) -> Iterable[Any]:
-    events = link_units(units, config)
+def _link(packed: list[bytes], config: EventClusteringConfig, keep_state: bool = True) -> Iterable[Any]:
+    events = link_units([unpack_unit(p) for p in packed], config)
     Metrics.counter(STAGE, "events").inc(sum(1 for e in events if e.members))
     # The next state: events that can still be joined (last story within max_time_gap_hours of the
     # newest; an event with no known time cannot be placed and leaves), and earlier events merged.
@@ -119,7 +127,7 @@ def _link(units: list[Unit], config: EventClusteringConfig, keep_state: bool = T
             continue
         event_id = event_id_of(event)
         # Members learn their event; the event's raw sums go once to the similarity step.
-        yield event_id, ("event", (event.raw_dense, event.raw_sparse, event.size))
+        yield event_id, ("event", (pack_vectors(event.raw_dense, event.raw_sparse), event.size))
         for article_id in event.members:
             yield article_id, ("member_of", event_id)
 
@@ -133,9 +141,9 @@ def _by_event(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, Any]]
 
 def _similarities(element: tuple[str, dict]) -> Iterable[tuple[str, EventMembership]]:
     event_id, joined = element
-    (sums,) = joined["sums"]
+    ((sums, size),) = joined["sums"]
     members = sorted(joined["members"], key=lambda m: m[0])
-    sims = member_similarities([unpack_vectors(v) for _, v in members], *sums)
+    sims = member_similarities([unpack_vectors(v) for _, v in members], *unpack_vectors(sums), size)
     for (article_id, _), s in zip(members, sims.tolist()):
         yield article_id, EventMembership(article_id, event_id, round(float(s), 6))
 
@@ -201,7 +209,8 @@ class ClusterEvents(beam.PTransform):
         )
         units = blocks.units
         if not self._one_off:
-            units = (units, earlier_events) | "WithEarlierEvents" >> beam.Flatten()
+            units = (units, earlier_events | "PackEarlierEvents" >> beam.Map(pack_unit)
+                     ) | "WithEarlierEvents" >> beam.Flatten()
         linked = (
             units
             | "AllClusters" >> beam.combiners.ToList()

@@ -1,8 +1,9 @@
-"""A story's features packed for the shuffle (transforms/packed_docs.py) unpack to the same features."""
+"""What the clustering steps shuffle, packed (transforms/packed_values.py), unpacks to the same values."""
 from __future__ import annotations
 
 import math
 import pickle
+from collections import Counter
 from datetime import datetime, timezone
 
 import numpy as np
@@ -10,8 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.event_features import DocFeatures, EventDoc, doc_features, name_feature_ids
-from transforms.event_engine import SparseVec
-from transforms.packed_docs import pack_doc, pack_vectors, packed_hours, unpack_doc, unpack_vectors
+from transforms.event_clustering import EventClusteringConfig
+from transforms.event_engine import SparseVec, Unit, cluster_block, link_units
+from transforms.packed_values import (
+    pack_doc,
+    pack_unit,
+    pack_vectors,
+    packed_hours,
+    unpack_doc,
+    unpack_unit,
+    unpack_vectors,
+)
 
 
 def _fields(doc: DocFeatures) -> dict:
@@ -79,3 +89,40 @@ def test_member_vectors_round_trip_in_float32(dim, sparse):
     assert (dense.dtype.str, dense.tobytes()) == (vectors[0].dtype.str, vectors[0].tobytes())
     assert (back.ids.dtype.str, back.ids.tolist()) == (ids.dtype.str, ids.tolist())
     assert (back.values.dtype.str, back.values.tobytes()) == ("<f4", vectors[1].values.tobytes())
+
+
+def _unit_fields(unit: Unit) -> dict:
+    def arr(a: np.ndarray) -> tuple:
+        return a.dtype.str, a.tobytes()
+    return {
+        "key": unit.key, "size": (type(unit.size), unit.size), "t": (unit.t_min, unit.t_max), "founder": unit.founder,
+        "names": sorted(unit.names.items()), "event_id": unit.event_id, "members": unit.members,
+        "absorbed": unit.absorbed,
+        "vectors": [arr(a) for a in (unit.dense, unit.sparse.ids, unit.sparse.values,
+                                     unit.raw_dense, unit.raw_sparse.ids, unit.raw_sparse.values)],
+    }
+
+
+def _story(i: int, hours: float) -> DocFeatures:
+    text = f"Flood in Town{i % 3} as river Rhine{i % 2} rises; mayor Name{i % 4} orders {i % 5} evacuations."
+    return doc_features(EventDoc(
+        article_id=f"a{i:02d}", embedding=np.random.default_rng(i % 3).standard_normal(8).astype(np.float32),
+        title=f"Flood {i % 3}", text=text,
+        published_at=None if math.isnan(hours) else datetime.fromtimestamp(hours * 3600, timezone.utc)))
+
+
+def test_clusters_and_earlier_events_round_trip_and_link_the_same():
+    config = EventClusteringConfig()
+    docs = [_story(i, math.nan if i == 5 else 490_000.0 + i) for i in range(12)]
+    units = cluster_block(docs[:8], docs[8:], config).units + cluster_block(docs[8:], [], config).units
+    earlier = Unit(key="evt-1", size=3, dense=np.ones(8, np.float32), sparse=SparseVec(np.array([3, 9], np.int32),
+                   np.array([0.5, 0.25], np.float32)), raw_dense=np.ones(8, np.float32) * 2,
+                   raw_sparse=SparseVec(np.array([3], np.int32), np.array([1.0], np.float32)), t_min=489_990.0,
+                   t_max=489_999.5, founder=(489_990.0, "z9"), names=Counter({"rhine1": 2, "név": 1}),
+                   event_id="evt-1", absorbed=["evt-0"])
+    assert len(units) >= 3 and any(len(u.members) > 1 for u in units)
+    for unit in units + [earlier]:
+        assert _unit_fields(unpack_unit(pickle.loads(pickle.dumps(pack_unit(unit))))) == _unit_fields(unit)
+    linked = link_units(units + [earlier], config)
+    back = link_units([unpack_unit(pack_unit(u)) for u in units + [earlier]], config)
+    assert [_unit_fields(e) for e in back] == [_unit_fields(e) for e in linked]
