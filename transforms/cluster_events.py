@@ -49,20 +49,22 @@ STAGE = "cluster_events"
 _MEMBER, _CONTEXT = "member", "context"
 
 
-def _doc_features(element: tuple[str, dict], max_text_chars: int,
-                  undated_at: datetime | None) -> Iterable[bytes]:
+def joined_doc_features(element: tuple[str, dict], max_text_chars: int,
+                        undated_at: datetime | None) -> Iterable[DocFeatures]:
+    """(article id, {articles: [Article], embeddings: [vector]}) → the story's features (none, counted,
+    when the embedding is missing). Shared with the streaming engine."""
     article_id, joined = element
     if not joined["articles"] or not joined["embeddings"]:
         Metrics.counter(STAGE, "skipped:missing_embedding").inc()
         return []
     article: Article = joined["articles"][0]
-    return [pack_doc(doc_features(EventDoc(
+    return [doc_features(EventDoc(
         article_id=article_id,
         embedding=np.asarray(joined["embeddings"][0], dtype=np.float32),
         title=article.title,
         text=(article.clean_text or "")[:max_text_chars],
         published_at=article.published_at or undated_at,
-    )))]
+    ))]
 
 
 def _hour(packed: bytes) -> int:
@@ -182,7 +184,8 @@ class ClusterEvents(beam.PTransform):
         docs = (
             {"articles": keyed, "embeddings": inputs["embeddings"]}
             | "JoinEmbeddings" >> beam.CoGroupByKey()
-            | "Features" >> beam.FlatMap(_doc_features, self._max_text_chars, self._undated_at)
+            | "Features" >> beam.FlatMap(joined_doc_features, self._max_text_chars, self._undated_at)
+            | "Pack" >> beam.Map(pack_doc)
         )
         hour_counts = (
             docs

@@ -39,7 +39,7 @@ from schemas.records import Article, EventMembership
 from schemas.state import EventFacts, event_facts, event_row, event_unit, recent_doc, recent_row
 from schemas.stream import STREAM_STATE_SCHEMAS, decode_rows, encode_rows
 from schemas.tables import EventMergeRow, EventRow
-from transforms.cluster_events import _doc_features
+from transforms.cluster_events import joined_doc_features
 from transforms.earlier_copies import copies_after, match_window
 from transforms.event_config import EventClusteringConfig
 from transforms.event_features import DocFeatures
@@ -85,7 +85,7 @@ def _features(element: tuple[str, dict], max_text_chars: int, shingle_size: int,
     # A story without a publish time is placed at its window's end (its arrival), as a dated run
     # places it at noon of its partition day.
     arrived = datetime.fromtimestamp(float(window.end), tz=timezone.utc)
-    for doc in _doc_features(element, max_text_chars, arrived):
+    for doc in joined_doc_features(element, max_text_chars, arrived):
         yield doc, shingles(element[1]["articles"][0].clean_text or "", shingle_size)
 
 
