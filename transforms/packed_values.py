@@ -8,8 +8,9 @@ a story's features (:class:`transforms.event_features.DocFeatures`) four numpy a
 name strings, about 8.3 KB decoded; a cluster (:class:`transforms.event_engine.Unit`) six arrays and a
 Counter of names, about 14.6 KB; a member's vectors four objects, 5.3 KB. Clustering by time block
 groups every story twice (as a member of its block and as context of the next), and at 100,000 stories
-those objects were the run's peak (4.5 GB). Packed, they are one bytes value each of about 3.1, 7.5 and
-2.9 KB. Unpacking gives back equal values: the same dtypes, floats bit for bit, strings and order kept.
+those objects were the run's peak (4.5 GB). Packed, they are one bytes value each of about 3.1, 7.6 and
+2.9 KB. Unpacking gives back equal values: the same dtypes, floats bit for bit, strings in order (a
+cluster's names come back in sorted order: a Counter's order carries no meaning there).
 """
 from __future__ import annotations
 
@@ -36,8 +37,11 @@ class _Writer:
         self.parts.append(_U32.pack(value))
 
     def array(self, values: np.ndarray, dtype: str | None = None) -> None:
-        """An array in its own dtype (or cast to ``dtype``, which must hold its values exactly)."""
-        values = np.ascontiguousarray(values, dtype=dtype)
+        """An array in its own dtype, or cast to ``dtype`` (ValueError when that would change a value)."""
+        cast = np.ascontiguousarray(values, dtype=dtype)
+        if dtype is not None and not np.array_equal(cast, values):
+            raise ValueError(f"values do not fit {dtype}")
+        values = cast
         self.parts += [values.dtype.str.encode("ascii").ljust(4), _U32.pack(values.size), values.tobytes()]
 
     def strings(self, values: Sequence[str]) -> None:
@@ -84,7 +88,7 @@ class _Reader:
 def pack_doc(doc: DocFeatures) -> bytes:
     """A story's features as one bytes value (see :func:`unpack_doc`)."""
     w = _Writer()
-    w.number(doc.hours)
+    w.number(doc.hours)  # first: packed_hours reads it from there
     w.count(doc.words)
     w.strings([doc.article_id, *doc.names])
     w.array(doc.embedding)
