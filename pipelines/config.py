@@ -29,6 +29,7 @@ class JobConfig:
     repeat_window_days: int = 30
     copy_window_days: int = 7
     output_shards: int = 1
+    grouping_shards: int = 0  # 0: chosen from the input's size when the job runs (grouping_shards_for)
     min_words: int = 3
     progress_seconds: float = 5.0
     embed_accelerator: str | None = None
@@ -55,6 +56,8 @@ class JobConfig:
             raise ConfigError("--repeat_window_days and --copy_window_days must be at least 1")
         if self.output_shards < 1:
             raise ConfigError("--output_shards must be at least 1")
+        if self.grouping_shards < 0:
+            raise ConfigError("--grouping_shards must be at least 1 (or 0: chosen from the input's size)")
         if self.min_words < 1:
             raise ConfigError("--min_words must be at least 1")
         if self.progress_seconds < 0:
@@ -119,6 +122,7 @@ def job_config(options: PipelineOptions) -> JobConfig:
         repeat_window_days=o.repeat_window_days if o.repeat_window_days is not None else 30,
         copy_window_days=o.copy_window_days if o.copy_window_days is not None else 7,
         output_shards=o.output_shards or 1,
+        grouping_shards=o.grouping_shards or 0,
         min_words=o.min_words if o.min_words is not None else 3,
         progress_seconds=o.progress_seconds if o.progress_seconds is not None else 5.0,
         embed_accelerator=o.embed_accelerator,

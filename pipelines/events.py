@@ -76,7 +76,7 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
         "earlier_events": state["events"] | "EarlierEvents" >> beam.Map(event_unit),
         "earlier_recent": state["recent"] | "EarlierStories" >> beam.Map(recent_doc),
     } | "ClusterEvents" >> ClusterEvents(config.events, undated_at=partition_time(config.date),
-                                         one_off=not config.partition)
+                                         one_off=not config.partition, shards=config.grouping_shards or 1)
     memberships = ((clustered["memberships"], dups["memberships"])
                    | "AllMemberships" >> beam.Flatten())
     # What pages say about themselves goes into the records only: near-duplicate anchors and clustering see
@@ -116,6 +116,16 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
             {"events": history["state_events"], **nxt}
             | "WriteStateTables" >> state_store.WriteStateTables(root, config.partition)).items()})
     return written
+
+
+# Input bytes per grouping shard when --grouping_shards is not given, and the most shards chosen so.
+SHARD_INPUT_BYTES, MAX_AUTO_SHARDS = 64 * 2**20, 8
+
+
+def grouping_shards_for(input_bytes: int) -> int:
+    """Shards for the clustering step's block grouping (``transforms/sharded_grouping.py``): one per
+    64 MB of input, 1 to 8. Small runs keep one step (each extra step costs the in-process runner a bundle)."""
+    return max(1, min(MAX_AUTO_SHARDS, -(-input_bytes // SHARD_INPUT_BYTES)))
 
 
 def partition_time(run_date: str | None) -> datetime | None:
@@ -198,6 +208,8 @@ def run(argv: list[str] | None = None, model_handler: EmbeddingHandler | None = 
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     inputs = matched_inputs(config.inputs)
+    config = dataclasses.replace(config, grouping_shards=config.grouping_shards or grouping_shards_for(
+        sum(i["bytes"] or 0 for i in inputs)))
     if model_handler is None:
         problem = check_model(config.embedding.model)
         if problem:

@@ -32,6 +32,10 @@ class StorybeamOptions(PipelineOptions):
                              "partitions (days, in a stream) joins that copy group and its event (default 7).")
         io.add_argument("--output_shards", type=int, default=None,
                         help="Parquet files per table (default 1; raise it on Dataflow for big runs).")
+        io.add_argument("--grouping_shards", type=int, default=None,
+                        help="Group the clustering step's time blocks in this many grouping steps (default: one per "
+                             "64 MB of input, 1 to 8). The results are the same; the in-process runner holds one "
+                             "step's share at a time.")
         io.add_argument("--max_article_chars", type=int, default=None,
                         help="Articles longer than this are cut (with a note). Default 200000.")
         io.add_argument("--reference_time", default=None,

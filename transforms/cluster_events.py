@@ -44,6 +44,7 @@ from transforms.packed_values import (
     unpack_unit,
     unpack_vectors,
 )
+from transforms.sharded_grouping import ShardedGroupByKey
 
 STAGE = "cluster_events"
 _MEMBER, _CONTEXT = "member", "context"
@@ -163,15 +164,17 @@ class ClusterEvents(beam.PTransform):
     earlier state and keeps none: ``earlier_events`` / ``earlier_recent`` are not read, ``events`` and
     ``recent`` are empty, and the stories and clusters go to their groupings without being flattened
     with earlier ones (the in-process runner copies every input of a flatten into one more buffer: at
-    100,000 articles, every story twice). Metrics: ``cluster_events/blocks``,
+    100,000 articles, every story twice). ``shards``: the time blocks are grouped in that many grouping
+steps (``transforms/sharded_grouping.py``; the same blocks, each step holding its share). Metrics: ``cluster_events/blocks``,
     ``representatives``, ``events``, ``skipped:missing_embedding``. No dead letters.
     """
 
     EVENTS, MERGES, MEMBERS = "events", "merges", "members"
 
     def __init__(self, config: EventClusteringConfig, max_text_chars: int = 20_000,
-                 undated_at: datetime | None = None, one_off: bool = False) -> None:
+                 undated_at: datetime | None = None, one_off: bool = False, shards: int = 1) -> None:
         super().__init__()
+        self._shards = shards
         self._config = config
         self._max_text_chars = max_text_chars
         self._undated_at = undated_at
@@ -204,19 +207,19 @@ class ClusterEvents(beam.PTransform):
                                                  config.block_docs)
             )
             to_blocks = (to_blocks, earlier_context) | "WithEarlierContext" >> beam.Flatten()
-        blocks = (
-            to_blocks
-            | "GroupBlocks" >> beam.GroupByKey()
-            | "ClusterBlocks" >> beam.ParDo(_ClusterBlock(config)).with_outputs(
-                _ClusterBlock.MEMBER_VECTORS, main="units")
-        )
-        units = blocks.units
+        blocks = to_blocks | "ClusterBlocks" >> ShardedGroupByKey(
+            self._shards, lambda: beam.ParDo(_ClusterBlock(config)).with_outputs(_ClusterBlock.MEMBER_VECTORS,
+                                                                                 main="units"),
+            outputs=("units", _ClusterBlock.MEMBER_VECTORS))
+        units = blocks["units"]
         if not self._one_off:
             units = (units, earlier_events | "PackEarlierEvents" >> beam.Map(pack_unit)
                      ) | "WithEarlierEvents" >> beam.Flatten()
         linked = (
             units
-            | "AllClusters" >> beam.combiners.ToList()
+            # Without defaults: an empty run links nothing, and a global combine with a default keeps its
+            # result as a side input for the rest of a local run (at 100,000 articles, every cluster again).
+            | "AllClusters" >> beam.combiners.ToList().without_defaults()
             | "Link" >> beam.FlatMap(_link, config, not self._one_off).with_outputs(
                 self.EVENTS, self.MERGES, main=self.MEMBERS)
         )

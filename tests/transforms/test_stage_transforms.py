@@ -210,11 +210,12 @@ def test_read_articles_parquet_records_and_a_corrupt_parquet_file(tmp_path, pipe
         assert_that(counts, equal_to([("records.parquet", 3), ("broken.parquet", 1)]), label="read_counts")
 
 
-@pytest.mark.parametrize("one_off", [False, True])
-def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, one_off):
+@pytest.mark.parametrize("one_off,shards", [(False, 1), (True, 1), (False, 3), (True, 2)])
+def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, one_off, shards):
     # 24 reports of two stories over 4 days, in blocks of 5: the keyed Beam stage gives exactly the
     # assignments (ids and similarities) of the one-process engine, and each story is one event; without
-    # a state to keep (a one-off run), the same, and no state outputs.
+    # a state to keep (a one-off run), the same, and no state outputs; the blocks grouped in several
+    # grouping steps (shards), the same.
     from datetime import timedelta
 
     from transforms.cluster_events import ClusterEvents
@@ -230,7 +231,7 @@ def test_cluster_events_in_blocks_on_beam_equals_the_pure_engine(pipeline, one_o
     with pipeline as p:
         anchors = p | "A" >> beam.Create(articles)
         embeddings = p | "E" >> beam.Create([(a.article_id, fake_embedding(a.clean_text)) for a in articles])
-        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config, one_off=one_off)
+        out = {"anchors": anchors, "embeddings": embeddings} | ClusterEvents(config, one_off=one_off, shards=shards)
         rows = out["memberships"] | beam.Map(lambda kv: (kv[0], kv[1].event_id, round(kv[1].similarity, 5)))
         assert_that(rows, equal_to([(a.article_id, a.event_id, round(a.similarity, 5)) for a in expected]))
         live = (out["events"] | "LiveEvents" >> beam.combiners.Count.Globally())

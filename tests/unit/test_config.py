@@ -18,6 +18,7 @@ def test_options_reach_the_stage_configs():
     assert c.output == "out"
     assert (c.near_dup.threshold, c.embedding.max_seq_length, c.events.threshold) == (0.8, 128, 0.6)
     assert c.partition == "dt=2026-03-01"
+    assert (c.grouping_shards, config("--input", "x", "--output", "o", "--grouping_shards", "3").grouping_shards) == (0, 3)
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -29,6 +30,7 @@ def test_options_reach_the_stage_configs():
     (("--input", "x", "--output", "o", "--reference_time", "soon"), "reference_time"),
     (("--input", "x", "--output", "o", "--embed_backend", "int8"), "backend must be one of torch, onnx, onnx-int8"),
     (("--input", "x", "--output", "o", "--embed_backend", "onnx", "--embed_device", "cuda"), "cpu device only"),
+    (("--input", "x", "--output", "o", "--grouping_shards", "-1"), "grouping_shards must be at least 1"),
 ])
 def test_bad_configuration_is_one_clear_error(argv, message):
     with pytest.raises(ConfigError, match=message):

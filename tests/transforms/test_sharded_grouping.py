@@ -1,0 +1,61 @@
+"""Groupings split into shards (transforms/sharded_grouping.py) give exactly the groups of one grouping."""
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipelines.events import grouping_shards_for
+from transforms.sharded_grouping import ShardedCoGroupByKey, ShardedGroupByKey, shard_of
+
+PAIRS = [(f"k{i % 7}", i) for i in range(40)] + [(b"raw", 1), (12, 2), (-3, 3)]
+
+
+def _sorted_groups(kv):
+    return kv[0], sorted(kv[1])
+
+
+def test_shards_are_stable_across_processes_and_types():
+    # crc32 of the UTF-8 key, mod the shard count: the same in every worker and every Python process
+    assert [shard_of(k, 5) for k in ("a", "évènement", b"a", 7, -3, 10)] == [2, 4, 2, 2, 2, 0]
+    with pytest.raises(TypeError):
+        shard_of(1.5, 3)
+    with pytest.raises(TypeError):
+        shard_of(("a", 1), 3)
+    with pytest.raises(ValueError):
+        ShardedGroupByKey(0)
+
+
+@pytest.mark.parametrize("shards", [1, 4])
+def test_sharded_group_by_key_gives_the_groups_of_one_grouping(pipeline, shards):
+    expected = {}
+    for k, v in PAIRS:
+        expected.setdefault(k, []).append(v)
+    with pipeline as p:
+        pairs = p | beam.Create(PAIRS)
+        grouped = pairs | "Plain" >> ShardedGroupByKey(shards) | "Sort" >> beam.Map(_sorted_groups)
+        assert_that(grouped, equal_to([(k, sorted(v)) for k, v in expected.items()]))
+        sizes = pairs | "Then" >> ShardedGroupByKey(shards, lambda: beam.MapTuple(lambda k, vs: (k, len(list(vs)))))
+        assert_that(sizes, equal_to([(k, len(v)) for k, v in expected.items()]), label="then")
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_sharded_join_with_several_outputs(pipeline, shards):
+    def split(kv):
+        key, joined = kv
+        yield beam.pvalue.TaggedOutput("left", (key, sorted(joined["left"])))
+        yield key, sorted(joined["right"])
+
+    with pipeline as p:
+        left = p | "L" >> beam.Create([("a", 1), ("a", 2), ("b", 3)])
+        right = p | "R" >> beam.Create([("b", 9), ("c", 8)])
+        out = {"left": left, "right": right} | ShardedCoGroupByKey(
+            shards, lambda: beam.FlatMap(split).with_outputs("left", main="right"), outputs=("left", "right"))
+        assert_that(out["left"], equal_to([("a", [1, 2]), ("b", [3]), ("c", [])]), label="left")
+        assert_that(out["right"], equal_to([("a", []), ("b", [9]), ("c", [8])]), label="right")
+
+
+def test_the_job_picks_one_shard_per_64_mb_of_input_up_to_8():
+    mb = 2**20
+    assert [grouping_shards_for(n) for n in (0, 2 * mb, 64 * mb, 64 * mb + 1, 275 * mb, 10_000 * mb)] == [
+        1, 1, 1, 2, 5, 8]

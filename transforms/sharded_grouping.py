@@ -1,0 +1,77 @@
+"""Groupings split into shards by key: the same groups, in several grouping steps instead of one.
+
+Beam's in-process runner runs a grouping step's whole input as one bundle: it holds the input as
+decoded objects, encodes all of it into one buffer and hands that to the step, so while the step runs
+its input is in memory about three times over (measured: 620 MB of values grouped in one step took the
+process to 2.5 GB; in four shards, 1.4 GB, the peak of the step that wrote them). With ``shards`` > 1,
+keys are spread over that many grouping steps by a stable hash, so each step holds its share only.
+The groups are exactly those of one grouping (a key's values all go to one shard); on a distributed
+runner the shards are parallel shuffles. ``shards=1`` is a plain GroupByKey / CoGroupByKey.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import Any, Callable, Sequence
+
+import apache_beam as beam
+
+
+def shard_of(key: Any, shards: int) -> int:
+    """A key's shard: the same on every worker and in every process (str, bytes or int keys)."""
+    if isinstance(key, bool) or not isinstance(key, (str, bytes, int)):
+        raise TypeError(f"sharded grouping needs str, bytes or int keys, got {type(key).__name__}")
+    if isinstance(key, int):
+        return key % shards
+    return zlib.crc32(key.encode("utf-8") if isinstance(key, str) else key) % shards
+
+
+class ShardedGroupByKey(beam.PTransform):
+    """(key, value) → ``then`` applied to (key, values), as ``shards`` grouping steps.
+
+    ``then``: makes the step that reads each shard's groups (called once per shard; it runs fused with
+    that shard's grouping, so the groups are never gathered again); None: the groups themselves.
+    ``outputs``: the tags of ``then``'s outputs when it has several (a ParDo ``with_outputs``); the
+    result is then {tag: PCollection}, each the flatten of that output over the shards.
+    """
+
+    def __init__(self, shards: int, then: Callable[[], beam.PTransform] | None = None,
+                 outputs: Sequence[str] = ()) -> None:
+        super().__init__()
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
+        self._shards, self._then, self._outputs = shards, then, tuple(outputs)
+
+    def _group(self, part: Any, i: int) -> beam.PCollection:
+        return part | f"Group{i}" >> beam.GroupByKey()
+
+    def _parts(self, inputs: Any) -> list[Any]:
+        if self._shards == 1:
+            return [inputs]
+        parts = inputs | "Shard" >> beam.Partition(lambda kv, n: shard_of(kv[0], n), self._shards)
+        return list(parts)
+
+    def expand(self, inputs: Any) -> Any:
+        done = []
+        for i, part in enumerate(self._parts(inputs)):
+            grouped = self._group(part, i)
+            done.append(grouped | f"Then{i}" >> self._then() if self._then else grouped)
+        if len(done) == 1:  # nothing to flatten (a flatten of one input would still cost the runner a buffer)
+            return {tag: done[0][tag] for tag in self._outputs} if self._outputs else done[0]
+        if self._outputs:
+            return {tag: [d[tag] for d in done] | f"Flatten_{tag}" >> beam.Flatten() for tag in self._outputs}
+        return done | "Shards" >> beam.Flatten()
+
+
+class ShardedCoGroupByKey(ShardedGroupByKey):
+    """{tag: (key, value)} → ``then`` applied to (key, {tag: values}), as ``shards`` joins (see
+    :class:`ShardedGroupByKey`)."""
+
+    def _group(self, part: Any, i: int) -> beam.PCollection:
+        return part | f"Join{i}" >> beam.CoGroupByKey()
+
+    def _parts(self, inputs: Any) -> list[Any]:
+        if self._shards == 1:
+            return [inputs]
+        parts = {tag: pcoll | f"Shard_{tag}" >> beam.Partition(lambda kv, n: shard_of(kv[0], n), self._shards)
+                 for tag, pcoll in inputs.items()}
+        return [{tag: parts[tag][i] for tag in inputs} for i in range(self._shards)]
