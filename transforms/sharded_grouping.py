@@ -2,11 +2,12 @@
 
 Beam's in-process runner runs a grouping step's whole input as one bundle: it holds the input as
 decoded objects, encodes all of it into one buffer and hands that to the step, so while the step runs
-its input is in memory about three times over (measured: 620 MB of values grouped in one step took the
-process to 2.5 GB; in four shards, 1.4 GB, the peak of the step that wrote them). With ``shards`` > 1,
-keys are spread over that many grouping steps by a stable hash, so each step holds its share only.
-The groups are exactly those of one grouping (a key's values all go to one shard); on a distributed
-runner the shards are parallel shuffles. ``shards=1`` is a plain GroupByKey / CoGroupByKey.
+its input is in memory about three times over (a one-off probe script: 620 MB of values grouped in one
+step took the process to 2.5 GB; in four shards, 1.4 GB, the peak of the step that wrote them). With
+``shards`` > 1, keys are spread over that many grouping steps by a stable hash, so each step holds its
+share only. The groups are exactly those of one grouping (a key's values all go to one shard); on a
+distributed runner the shards are parallel shuffles. ``shards=1`` is a plain GroupByKey. Used for the
+clustering step's time blocks (``transforms/cluster_events.py``), its biggest grouping.
 """
 from __future__ import annotations
 
@@ -60,18 +61,3 @@ class ShardedGroupByKey(beam.PTransform):
         if self._outputs:
             return {tag: [d[tag] for d in done] | f"Flatten_{tag}" >> beam.Flatten() for tag in self._outputs}
         return done | "Shards" >> beam.Flatten()
-
-
-class ShardedCoGroupByKey(ShardedGroupByKey):
-    """{tag: (key, value)} → ``then`` applied to (key, {tag: values}), as ``shards`` joins (see
-    :class:`ShardedGroupByKey`)."""
-
-    def _group(self, part: Any, i: int) -> beam.PCollection:
-        return part | f"Join{i}" >> beam.CoGroupByKey()
-
-    def _parts(self, inputs: Any) -> list[Any]:
-        if self._shards == 1:
-            return [inputs]
-        parts = {tag: pcoll | f"Shard_{tag}" >> beam.Partition(lambda kv, n: shard_of(kv[0], n), self._shards)
-                 for tag, pcoll in inputs.items()}
-        return [{tag: parts[tag][i] for tag in inputs} for i in range(self._shards)]

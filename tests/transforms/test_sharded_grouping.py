@@ -6,7 +6,7 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.events import grouping_shards_for
-from transforms.sharded_grouping import ShardedCoGroupByKey, ShardedGroupByKey, shard_of
+from transforms.sharded_grouping import ShardedGroupByKey, shard_of
 
 PAIRS = [(f"k{i % 7}", i) for i in range(40)] + [(b"raw", 1), (12, 2), (-3, 3)]
 
@@ -40,19 +40,18 @@ def test_sharded_group_by_key_gives_the_groups_of_one_grouping(pipeline, shards)
 
 
 @pytest.mark.parametrize("shards", [1, 3])
-def test_sharded_join_with_several_outputs(pipeline, shards):
+def test_sharded_grouping_with_several_outputs(pipeline, shards):
     def split(kv):
-        key, joined = kv
-        yield beam.pvalue.TaggedOutput("left", (key, sorted(joined["left"])))
-        yield key, sorted(joined["right"])
+        key, values = kv
+        yield beam.pvalue.TaggedOutput("odd", (key, sorted(v for v in values if v % 2)))
+        yield key, sorted(v for v in values if not v % 2)
 
     with pipeline as p:
-        left = p | "L" >> beam.Create([("a", 1), ("a", 2), ("b", 3)])
-        right = p | "R" >> beam.Create([("b", 9), ("c", 8)])
-        out = {"left": left, "right": right} | ShardedCoGroupByKey(
-            shards, lambda: beam.FlatMap(split).with_outputs("left", main="right"), outputs=("left", "right"))
-        assert_that(out["left"], equal_to([("a", [1, 2]), ("b", [3]), ("c", [])]), label="left")
-        assert_that(out["right"], equal_to([("a", []), ("b", [9]), ("c", [8])]), label="right")
+        pairs = p | beam.Create([("a", 1), ("a", 2), ("b", 3), ("c", 4)])
+        out = pairs | ShardedGroupByKey(shards, lambda: beam.FlatMap(split).with_outputs("odd", main="even"),
+                                        outputs=("odd", "even"))
+        assert_that(out["odd"], equal_to([("a", [1]), ("b", [3]), ("c", [])]), label="odd")
+        assert_that(out["even"], equal_to([("a", [2]), ("b", []), ("c", [4])]), label="even")
 
 
 def test_the_job_picks_one_shard_per_64_mb_of_input_up_to_8():
