@@ -165,8 +165,9 @@ class ClusterEvents(beam.PTransform):
     ``recent`` are empty, and the stories and clusters go to their groupings without being flattened
     with earlier ones (the in-process runner copies every input of a flatten into one more buffer: at
     100,000 articles, every story twice). ``shards``: the time blocks are grouped in that many grouping
-steps (``transforms/sharded_grouping.py``; the same blocks, each step holding its share). Metrics: ``cluster_events/blocks``,
-    ``representatives``, ``events``, ``skipped:missing_embedding``. No dead letters.
+    steps (``transforms/sharded_grouping.py``; the same blocks, each step holding its share). Metrics:
+    ``cluster_events/blocks``, ``representatives``, ``events``, ``skipped:missing_embedding``. No dead
+    letters.
     """
 
     EVENTS, MERGES, MEMBERS = "events", "merges", "members"
