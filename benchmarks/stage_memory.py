@@ -8,8 +8,9 @@ seconds since the start, resident memory before and after it (MB), the process's
 stage's name, whenever the stage raised memory by ``--min_mb`` or the peak grew by as much; then the
 run's summary and the peak. The stage names are the runner's fused stages (several transforms each).
 With ``--buffers N``, after each printed stage also the N largest buffers waiting for a later stage (MB
-of encoded bytes, or for a grouping step's table the values' own sizes; "consumer <- producer" stage
-names, cut): what the runner holds between steps.
+of encoded bytes, or for a grouping step's table the values' own sizes; named "stage <- transform": the
+stage that will read it and the transform in that stage that reads it, both cut): what the runner holds
+between steps.
 A diagnostic, not a benchmark of speed: the wrapper costs little, but nothing here is timed against
 anything. Nothing is asserted.
 """
@@ -51,8 +52,8 @@ def _buffer_mb(buffer) -> float:
 
 
 def _held_buffers(context, top: int) -> str:
-    """The runner's largest buffers waiting for their consumer stage: MB of encoded bytes (or, for a
-    grouping step's table, the values' own sizes) and the consuming stage."""
+    """The runner's largest buffers waiting for the stage that reads them: MB of encoded bytes (or, for a
+    grouping step's table, the values' own sizes), that stage and its transform that reads the buffer."""
     seen, sizes = set(), []
     queues = context.queues
     for queue in (queues.ready_inputs, queues.watermark_pending_inputs, queues.time_pending_inputs):

@@ -30,32 +30,21 @@ class ShardedGroupByKey(beam.PTransform):
     """(key, value) → ``then`` applied to (key, values), as ``shards`` grouping steps.
 
     ``then``: makes the step that reads each shard's groups (called once per shard; it runs fused with
-    that shard's grouping, so the groups are never gathered again); None: the groups themselves.
-    ``outputs``: the tags of ``then``'s outputs when it has several (a ParDo ``with_outputs``); the
-    result is then {tag: PCollection}, each the flatten of that output over the shards.
+    that shard's grouping, so the groups are never gathered again). ``outputs``: the tags of ``then``'s
+    outputs when it has several (a ParDo ``with_outputs``); the result is then {tag: PCollection}, each
+    the flatten of that output over the shards.
     """
 
-    def __init__(self, shards: int, then: Callable[[], beam.PTransform] | None = None,
-                 outputs: Sequence[str] = ()) -> None:
+    def __init__(self, shards: int, then: Callable[[], beam.PTransform], outputs: Sequence[str] = ()) -> None:
         super().__init__()
         if shards < 1:
             raise ValueError("shards must be at least 1")
         self._shards, self._then, self._outputs = shards, then, tuple(outputs)
 
-    def _group(self, part: Any, i: int) -> beam.PCollection:
-        return part | f"Group{i}" >> beam.GroupByKey()
-
-    def _parts(self, inputs: Any) -> list[Any]:
-        if self._shards == 1:
-            return [inputs]
-        parts = inputs | "Shard" >> beam.Partition(lambda kv, n: shard_of(kv[0], n), self._shards)
-        return list(parts)
-
-    def expand(self, inputs: Any) -> Any:
-        done = []
-        for i, part in enumerate(self._parts(inputs)):
-            grouped = self._group(part, i)
-            done.append(grouped | f"Then{i}" >> self._then() if self._then else grouped)
+    def expand(self, pairs: beam.PCollection) -> Any:
+        parts = ([pairs] if self._shards == 1 else
+                 list(pairs | "Shard" >> beam.Partition(lambda kv, n: shard_of(kv[0], n), self._shards)))
+        done = [part | f"Group{i}" >> beam.GroupByKey() | f"Then{i}" >> self._then() for i, part in enumerate(parts)]
         if len(done) == 1:  # nothing to flatten (a flatten of one input would still cost the runner a buffer)
             return {tag: done[0][tag] for tag in self._outputs} if self._outputs else done[0]
         if self._outputs:

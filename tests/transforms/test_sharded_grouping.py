@@ -23,7 +23,7 @@ def test_shards_are_stable_across_processes_and_types():
     with pytest.raises(TypeError):
         shard_of(("a", 1), 3)
     with pytest.raises(ValueError):
-        ShardedGroupByKey(0)
+        ShardedGroupByKey(0, lambda: beam.Map(_sorted_groups))
 
 
 @pytest.mark.parametrize("shards", [1, 4])
@@ -33,7 +33,7 @@ def test_sharded_group_by_key_gives_the_groups_of_one_grouping(pipeline, shards)
         expected.setdefault(k, []).append(v)
     with pipeline as p:
         pairs = p | beam.Create(PAIRS)
-        grouped = pairs | "Plain" >> ShardedGroupByKey(shards) | "Sort" >> beam.Map(_sorted_groups)
+        grouped = pairs | "Plain" >> ShardedGroupByKey(shards, lambda: beam.Map(_sorted_groups))
         assert_that(grouped, equal_to([(k, sorted(v)) for k, v in expected.items()]))
         sizes = pairs | "Then" >> ShardedGroupByKey(shards, lambda: beam.MapTuple(lambda k, vs: (k, len(list(vs)))))
         assert_that(sizes, equal_to([(k, len(v)) for k, v in expected.items()]), label="then")
