@@ -26,15 +26,16 @@ from schemas.records import Article, EventMembership
 from transforms.event_clustering import EventClusteringConfig, event_id_of
 from transforms.event_engine import (
     UNDATED,
+    Unit,
     block_of_hours,
     cluster_block,
     hour_at,
     latest,
-    link_units,
     member_similarities,
 )
 from transforms.event_features import DocFeatures, EventDoc, doc_features
 from transforms.event_state import EventMerge, compact_event
+from transforms.link_clusters import LinkClusters
 from transforms.packed_values import (
     pack_doc,
     pack_unit,
@@ -113,26 +114,25 @@ def _first_block_context(doc: DocFeatures, hour_counts: dict[int, int], block_do
         yield block, (_CONTEXT, packed)
 
 
-def _link(packed: list[bytes], config: EventClusteringConfig, keep_state: bool = True) -> Iterable[Any]:
-    events = link_units([unpack_unit(p) for p in packed], config)
-    Metrics.counter(STAGE, "events").inc(sum(1 for e in events if e.members))
+def _event_outputs(event: Unit, newest: float, config: EventClusteringConfig, keep_state: bool = True
+                   ) -> Iterable[Any]:
+    if event.members:
+        Metrics.counter(STAGE, "events").inc()
     # The next state: events that can still be joined (last story within max_time_gap_hours of the
     # newest; an event with no known time cannot be placed and leaves), and earlier events merged.
-    newest = max((e.t_max for e in events if math.isfinite(e.t_max)), default=math.nan)
-    for event in events:
-        if keep_state and math.isfinite(event.t_max) and not newest - event.t_max > config.max_time_gap_hours:
-            yield beam.pvalue.TaggedOutput(ClusterEvents.EVENTS, compact_event(event, config))
-        if event.event_id:
-            for merged in event.absorbed:
-                Metrics.counter(STAGE, "earlier_events_merged").inc()
-                yield beam.pvalue.TaggedOutput(ClusterEvents.MERGES, EventMerge(merged, event.event_id))
-        if not event.members:
-            continue
-        event_id = event_id_of(event)
-        # Members learn their event; the event's raw sums go once to the similarity step.
-        yield event_id, ("event", (pack_vectors(event.raw_dense, event.raw_sparse), event.size))
-        for article_id in event.members:
-            yield article_id, ("member_of", event_id)
+    if keep_state and math.isfinite(event.t_max) and not newest - event.t_max > config.max_time_gap_hours:
+        yield beam.pvalue.TaggedOutput(ClusterEvents.EVENTS, compact_event(event, config))
+    if event.event_id:
+        for merged in event.absorbed:
+            Metrics.counter(STAGE, "earlier_events_merged").inc()
+            yield beam.pvalue.TaggedOutput(ClusterEvents.MERGES, EventMerge(merged, event.event_id))
+    if not event.members:
+        return
+    event_id = event_id_of(event)
+    # Members learn their event; the event's raw sums go once to the similarity step.
+    yield event_id, ("event", (pack_vectors(event.raw_dense, event.raw_sparse), event.size))
+    for article_id in event.members:
+        yield article_id, ("member_of", event_id)
 
 
 def _by_event(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[str, Any]]]:
@@ -159,8 +159,10 @@ class ClusterEvents(beam.PTransform):
 
     Stories are keyed by time block (consecutive hours, at least ``block_docs`` stories each;
     undated stories form one block; ``undated_at``, when given, dates them instead: a dated run's
-    partition day) and clustered per block with the previous block as context, in parallel; the blocks' clusters are linked in one step over their compact summaries (not
-    the stories). Deterministic whatever the arrival order. A ``one_off`` run (no partition date) has no
+    partition day) and clustered per block with the previous block as context, in parallel; the
+    blocks' clusters are linked over their compact summaries (not the stories) by steps keyed by time
+    window, name and component (:class:`~transforms.link_clusters.LinkClusters`): no step holds every
+    cluster. Deterministic whatever the arrival order. A ``one_off`` run (no partition date) has no
     earlier state and keeps none: ``earlier_events`` / ``earlier_recent`` are not read, ``events`` and
     ``recent`` are empty, and the stories and clusters go to their groupings without being flattened
     with earlier ones (the in-process runner copies every input of a flatten into one more buffer: at
@@ -216,14 +218,10 @@ class ClusterEvents(beam.PTransform):
         if not self._one_off:
             units = (units, earlier_events | "PackEarlierEvents" >> beam.Map(pack_unit)
                      ) | "WithEarlierEvents" >> beam.Flatten()
-        linked = (
-            units
-            # Without defaults: an empty run links nothing, and a global combine with a default keeps its
-            # result as a side input for the rest of a local run (at 100,000 articles, every cluster again).
-            | "AllClusters" >> beam.combiners.ToList().without_defaults()
-            | "Link" >> beam.FlatMap(_link, config, not self._one_off).with_outputs(
-                self.EVENTS, self.MERGES, main=self.MEMBERS)
-        )
+        linked_clusters = units | "LinkClusters" >> LinkClusters(config)
+        linked = linked_clusters["events"] | "EventOutputs" >> beam.FlatMap(
+            _event_outputs, beam.pvalue.AsSingleton(linked_clusters["newest"], default_value=math.nan), config,
+            not self._one_off).with_outputs(self.EVENTS, self.MERGES, main=self.MEMBERS)
         if self._one_off:
             recent = docs | "NoState" >> beam.FlatMap(lambda _: [])
         else:

@@ -3,7 +3,7 @@
 Pure functions, no Beam. :func:`cluster_events` takes every representative of a run and returns the
 event of each. It is exactly what the Beam stage does (blocks in parallel, then links), in one
 process: features → time blocks with their context → :func:`~transforms.event_engine.cluster_block`
-per block → :func:`~transforms.event_engine.link_units` → ids and similarities. How stories are
+per block → :func:`~transforms.event_linking.link_units` → ids and similarities. How stories are
 compared and grouped is described in :mod:`transforms.event_engine`.
 """
 from __future__ import annotations
@@ -17,11 +17,11 @@ from transforms.event_engine import (
     Unit,
     cluster_block,
     event_id_for_founder,
-    link_units,
     member_similarities,
     plan_blocks,
 )
 from transforms.event_features import EventDoc, doc_features, embedding_input, name_tokens
+from transforms.event_linking import link_units
 
 __all__ = [
     "EventAssignment",

@@ -40,7 +40,11 @@ class EventClusteringConfig:
         (IDF, mean embedding, local scale); also how many recent stories the state keeps in full.
     near_days: clusters less than this many days apart are all compared with each other when
         blocks are linked; further apart (up to ``max_time_gap_hours``) only clusters that share a
-        rare name (in at most ``rare_name_clusters`` clusters) are compared.
+        rare name (in at most ``rare_name_clusters`` clusters, and among the ``far_names`` names
+        each is most sure of: named by most of its members, then rarest) are compared, and they are a candidate pair only when their similarity
+        reaches what their gap requires.
+    far_names: how many of a cluster's rare names can pair it with a cluster far away in time
+        (the linking step sends the cluster to one grouping per such name).
     max_neighbours: at most this many candidate neighbours per story or cluster.
     state_features: an event kept in the state between runs keeps only its this many largest
         word and name weights (its dense sums in full).
@@ -65,6 +69,7 @@ class EventClusteringConfig:
     context_docs: int = 500
     near_days: float = 3.0
     rare_name_clusters: int = 50
+    far_names: int = 8
     max_neighbours: int = 100
     state_features: int = 300
 
@@ -81,7 +86,7 @@ class EventClusteringConfig:
         weights = (self.embedding_weight, self.lexical_weight, self.names_weight)
         if any(w < 0 or not math.isfinite(w) for w in weights) or sum(weights) <= 0:
             raise ValueError(f"signal weights must be finite, >= 0 and not all 0, got {weights}")
-        for name in ("max_neighbours", "block_docs", "rare_name_clusters", "state_features"):
+        for name in ("max_neighbours", "block_docs", "rare_name_clusters", "far_names", "state_features"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("scale_neighbours", "full_text_words", "centre_prior_docs", "centre_neighbours", "context_docs"):

@@ -7,7 +7,7 @@ One engine serves a one-shot run, a night that continues earlier nights and a st
    stories published just before it as its *context* (:func:`cluster_block`), so blocks are
    independent and a Beam runner can spread them over workers.
 2. **Links.** The blocks' clusters, together with the events of earlier runs (their summaries from
-   the state), are linked by the same average-link rule (:func:`link_units`): a night's block is
+   the state), are linked by the same average-link rule (:func:`transforms.event_linking.link_units`): a night's block is
    linked to the events of earlier nights exactly as a one-shot run's blocks are linked to each other.
 
 How two stories are compared
@@ -48,7 +48,9 @@ Cost
 A block of b stories with c context stories costs O(b (b + c) (d + s)) (d = 384 dense dimensions,
 s the mean sparse overlap); with ``block_docs`` fixed, a run costs O(n) blocks' worth. Linking
 compares clusters within ``near_days`` of each other in full, and clusters further apart only when
-they share a rare name, so it grows with n x (clusters per ``near_days``), not n^2.
+they share a rare name (and are kept as a pair only when close enough for their gap), so it grows with
+n x (clusters per ``near_days``), not n^2; it runs per time window, name and component
+(``transforms/event_linking.py``).
 """
 from __future__ import annotations
 
@@ -74,7 +76,6 @@ __all__ = [
     "cluster_block",
     "context_stats",
     "event_id_for_founder",
-    "link_units",
     "merge_units",
     "member_similarities",
     "plan_blocks",
@@ -528,99 +529,6 @@ def merge_units(parts: Sequence[Unit]) -> Unit:
         absorbed=sorted({a for p in parts for a in p.absorbed}
                         | {p.event_id for p in earlier if p is not survivor and p.event_id}),
     )
-
-
-# --- linking clusters across blocks and runs -----------------------------------------------------
-
-# Pairs of far clusters are compared this many at a time: a story followed up week after week gives many,
-# and comparing them all at once took the job on 10,000 scaling-corpus articles to a 6.9 GB peak
-# (benchmarks/scale_benchmark.py; 1.9 GB in chunks).
-_FAR_CHUNK = 8192
-
-
-def _far_pairs(units: Sequence[Unit], t_min: np.ndarray, t_max: np.ndarray, earlier: np.ndarray,
-               config: EventClusteringConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (a < b, sorted) of clusters that share a name held by at most ``rare_name_clusters``
-    clusters and lie more than ``near_days`` but at most ``max_time_gap_hours`` apart; never two
-    earlier events."""
-    by_name: dict[str, list[int]] = {}
-    for k, u in enumerate(units):
-        for name in u.names:
-            by_name.setdefault(name, []).append(k)  # ascending k: within a name, a < b below
-    n, near = len(units), config.near_days * 24.0
-    keys = []
-    for holders in by_name.values():
-        if 2 <= len(holders) <= config.rare_name_clusters:
-            h = np.asarray(holders, dtype=np.int64)
-            i, j = np.triu_indices(len(h), 1)
-            a, b = h[i], h[j]
-            gap = _gap(t_min, t_max, a, b)
-            keep = (gap > near) & (gap <= config.max_time_gap_hours) & ~(earlier[a] & earlier[b])
-            if keep.any():
-                keys.append(a[keep] * n + b[keep])
-    if not keys:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pairs = np.unique(np.concatenate(keys))
-    return pairs // n, pairs % n
-
-
-def _unit_candidates(units: Sequence[Unit], config: EventClusteringConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of units whose mean similarity reaches the threshold, among pairs worth comparing:
-    within ``near_days`` of each other (or a time unknown), or sharing a rare name within
-    ``max_time_gap_hours``. Two earlier events are never a candidate pair on their own."""
-    n = len(units)
-    if n < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    size = np.array([u.size for u in units], dtype=np.float64)
-    matrix, columns = _compact([(u.sparse.ids, u.sparse.values) for u in units])
-    mean = Vectors(np.stack([u.dense for u in units]) / size[:, None],
-                   sp.csr_matrix(sp.diags(1.0 / size) @ matrix), columns)
-    t_min = np.array([u.t_min for u in units])
-    t_max = np.array([u.t_max for u in units])
-    earlier = np.array([u.is_earlier_event for u in units])
-    near = config.near_days * 24.0
-    found_i, found_j = [], []
-    # Rows in time order, so each chunk's partners are the clusters near its time span.
-    order = np.argsort(np.where(np.isnan(t_min), np.inf, t_min), kind="stable")
-    for start in range(0, n, 256):
-        rows = order[start:start + 256]
-        lo, hi = np.nanmin(t_min[rows], initial=np.inf), np.nanmax(t_max[rows], initial=-np.inf)
-        unknown_rows = bool(np.isnan(t_min[rows]).any())
-        cols = np.nonzero(np.isnan(t_min) | unknown_rows
-                          | ((t_min <= hi + near) & (t_max >= lo - near)))[0]
-        sims = mean.rows(rows).dot(mean.rows(cols))
-        gap = _gap(t_min, t_max, rows[:, None], cols[None, :])
-        sims[(gap > near) | (rows[:, None] >= cols[None, :])
-             | (earlier[rows][:, None] & earlier[cols][None, :])] = -np.inf
-        i, j = _top_pairs(sims, rows, cols, config)
-        found_i.append(i)
-        found_j.append(j)
-    # Far apart in time: only clusters that share a rare name (a victim's, a town's) are compared.
-    a, b = _far_pairs(units, t_min, t_max, earlier, config)
-    for start in range(0, len(a), _FAR_CHUNK):
-        x, y = a[start:start + _FAR_CHUNK], b[start:start + _FAR_CHUNK]
-        sims = np.einsum("ij,ij->i", mean.dense[x], mean.dense[y]) + np.asarray(
-            mean.sparse[x].multiply(mean.sparse[y]).sum(axis=1)).ravel()
-        keep = sims >= config.threshold
-        found_i.append(x[keep])
-        found_j.append(y[keep])
-    if not found_i:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return _pairs_to_edges(np.concatenate(found_i), np.concatenate(found_j), n)
-
-
-def link_units(units: Sequence[Unit], config: EventClusteringConfig) -> list[Unit]:
-    """Link clusters (of blocks, and events of earlier runs) by average link; returns the events.
-
-    An event that holds earlier events keeps the id of the one founded first; the others are listed
-    in its ``absorbed``. Output sorted by key; input order does not matter.
-    """
-    units = sorted(units, key=lambda u: u.key)
-    keys = [u.key for u in units]
-    if len(set(keys)) != len(keys):
-        raise ValueError("unit keys must be unique")
-    groups = _agglomerate(units, _unit_candidates(units, config), config)
-    return sorted((merge_units([units[i] for i in g]) for g in groups), key=lambda u: u.key)
 
 
 def member_similarities(vectors: Sequence[tuple[np.ndarray, SparseVec]], raw_dense: np.ndarray,

@@ -32,10 +32,10 @@ from transforms.event_engine import (
     Unit,
     cluster_block,
     latest,
-    link_units,
     plan_blocks,
 )
 from transforms.event_features import DocFeatures
+from transforms.event_linking import link_units
 
 __all__ = ["EngineState", "EventMerge", "advance", "compact_event"]
 

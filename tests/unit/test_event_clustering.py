@@ -27,11 +27,11 @@ from transforms.event_engine import (
     block_of_hours,
     cluster_block,
     event_id_for_founder,
-    link_units,
     plan_blocks,
     sparse_sum,
 )
 from transforms.event_features import doc_features
+from transforms.event_linking import link_units
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 # Embedding only, not centred, no local scaling, no short-text rule: similarities are exactly the

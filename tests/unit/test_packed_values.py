@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from transforms.event_features import DocFeatures, EventDoc, doc_features, name_feature_ids
 from transforms.event_clustering import EventClusteringConfig
-from transforms.event_engine import SparseVec, Unit, cluster_block, link_units
+from transforms.event_engine import SparseVec, Unit, cluster_block
+from transforms.event_linking import link_units
 from transforms.packed_values import (
     pack_doc,
     pack_unit,

@@ -1,0 +1,161 @@
+"""LinkClusters: the blocks' clusters (and earlier runs' events) → events, as Beam steps keyed by time
+window, cluster, name and component (``transforms/event_linking.py`` is the same in one process).
+
+No step gathers the clusters: the near pairs are found per time window, the far pairs per rare name,
+and each connected component of the pairs is agglomerated on its own; clusters in no pair are events
+by themselves. One step sees every pair's two keys (nothing else) to find the components.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import apache_beam as beam
+
+from transforms.event_config import EventClusteringConfig
+from transforms.event_engine import Unit
+from transforms.event_linking import (
+    agglomerate_component,
+    best_partners,
+    components,
+    far_edges,
+    is_rare,
+    near_candidates,
+    probe_of,
+    rarest_names,
+    route,
+    windows_of,
+)
+from transforms.packed_values import pack_unit, unpack_unit
+
+_PROBE, _DATED, _NAMES, _T_MAX = "probes", "dated", "names", "t_max"
+_ALONE, _PAIRS = "alone", "pairs"
+
+
+class _Describe(beam.DoFn):
+    """A packed unit → (key, packed unit); tagged: (key, packed probe), its dated windows, (name, (key,
+    members that name it)) per name, its last time when known."""
+
+    def __init__(self, config: EventClusteringConfig) -> None:
+        self._config = config
+
+    def process(self, packed: bytes) -> Iterable[Any]:
+        unit = unpack_unit(packed)
+        yield unit.key, packed
+        yield beam.pvalue.TaggedOutput(_PROBE, (unit.key, pack_unit(probe_of(unit))))
+        for window in windows_of(unit, self._config):
+            yield beam.pvalue.TaggedOutput(_DATED, window)
+        for name, members in unit.names.items():
+            yield beam.pvalue.TaggedOutput(_NAMES, (name, (unit.key, members)))
+        if math.isfinite(unit.t_max):
+            yield beam.pvalue.TaggedOutput(_T_MAX, unit.t_max)
+
+
+def _to_windows(keyed: tuple[str, bytes], dated: list[int], config: EventClusteringConfig
+                ) -> Iterable[tuple[int, bytes]]:
+    for window in route(unpack_unit(keyed[1]), dated, config):
+        yield window, keyed[1]
+
+
+def _near(element: tuple[int, Iterable[bytes]], config: EventClusteringConfig) -> Iterable[Any]:
+    window, packed = element
+    return near_candidates(window, [unpack_unit(p) for p in packed], config)
+
+
+def _partners(element: tuple[str, Iterable[list]], config: EventClusteringConfig) -> Iterable[tuple[str, str]]:
+    key, partials = element
+    return [(key, partner) for partner in best_partners(partials, config)]
+
+
+def _rare_names(element: tuple[str, Iterable[tuple[str, int]]], config: EventClusteringConfig
+                ) -> Iterable[tuple[str, tuple[str, int, int]]]:
+    name, holders = element
+    holders = list(holders)
+    if is_rare(len(holders), config):
+        for key, members in holders:
+            yield key, (name, members, len(holders))
+
+
+def _to_rarest(element: tuple[str, dict], config: EventClusteringConfig) -> Iterable[tuple[str, bytes]]:
+    _, joined = element
+    if joined["rare"]:
+        (probe,) = joined["probe"]
+        for name in rarest_names(joined["rare"], config):
+            yield name, probe
+
+
+def _far(element: tuple[str, Iterable[bytes]], config: EventClusteringConfig) -> list[tuple[str, str]]:
+    _, probes = element
+    return far_edges([unpack_unit(p) for p in probes], config)
+
+
+def _components(pairs: list[tuple[str, str]]) -> Iterable[Any]:
+    component = components(pairs)
+    for key, name in component.items():
+        yield key, name
+    for a, b in pairs:
+        yield beam.pvalue.TaggedOutput(_PAIRS, (component[a], (a, b)))
+
+
+def _to_components(keyed: tuple[str, bytes], component: dict[str, str]) -> Iterable[Any]:
+    key, packed = keyed
+    if key in component:
+        yield component[key], packed
+    else:
+        yield beam.pvalue.TaggedOutput(_ALONE, packed)
+
+
+def _agglomerate(element: tuple[str, dict], config: EventClusteringConfig) -> list[Unit]:
+    _, joined = element
+    return agglomerate_component([unpack_unit(p) for p in joined["units"]], joined["pairs"], config)
+
+
+class LinkClusters(beam.PTransform):
+    """Packed units (``pack_unit``: blocks' clusters, earlier events) → {events: Unit, newest: the latest
+    time of any unit (one float; none when no unit has a time)}. The events are
+    :func:`transforms.event_linking.link_units` of all the units, bit for bit."""
+
+    def __init__(self, config: EventClusteringConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, units: beam.PCollection) -> dict[str, beam.PCollection]:
+        config = self._config
+        described = units | "Describe" >> beam.ParDo(_Describe(config)).with_outputs(
+            _PROBE, _DATED, _NAMES, _T_MAX, main="units")
+        dated = (described[_DATED]
+                 | "DatedWindows" >> beam.Distinct()
+                 | "AllDatedWindows" >> beam.combiners.ToList().without_defaults())
+        near = (
+            described[_PROBE]
+            | "ToWindows" >> beam.FlatMap(_to_windows, beam.pvalue.AsSingleton(dated, default_value=[]), config)
+            | "ByWindow" >> beam.GroupByKey()
+            | "NearPairs" >> beam.FlatMap(_near, config)
+            | "ByCluster" >> beam.GroupByKey()
+            | "BestPartners" >> beam.FlatMap(_partners, config)
+        )
+        rare = described[_NAMES] | "ByName" >> beam.GroupByKey() | "RareNames" >> beam.FlatMap(_rare_names, config)
+        far = (
+            {"probe": described[_PROBE], "rare": rare}
+            | "JoinRareNames" >> beam.CoGroupByKey()
+            | "ToRarestNames" >> beam.FlatMap(_to_rarest, config)
+            | "ByRarestName" >> beam.GroupByKey()
+            | "FarPairs" >> beam.FlatMap(_far, config)
+        )
+        found = (
+            (near, far)
+            | "AllPairs" >> beam.Flatten()
+            # Only the pairs' keys meet here (a few dozen bytes a pair), never the clusters.
+            | "PairList" >> beam.combiners.ToList().without_defaults()
+            | "Components" >> beam.FlatMap(_components).with_outputs(_PAIRS, main="component")
+        )
+        placed = described["units"] | "ToComponents" >> beam.FlatMap(
+            _to_components, beam.pvalue.AsDict(found["component"])).with_outputs(_ALONE, main="placed")
+        linked = (
+            {"units": placed["placed"], "pairs": found[_PAIRS]}
+            | "ByComponent" >> beam.CoGroupByKey()
+            | "Agglomerate" >> beam.FlatMap(_agglomerate, config)
+        )
+        alone = placed[_ALONE] | "Alone" >> beam.Map(unpack_unit)
+        newest = described[_T_MAX] | "Newest" >> beam.CombineGlobally(max).without_defaults()
+        return {"events": (linked, alone) | "Events" >> beam.Flatten(), "newest": newest}
