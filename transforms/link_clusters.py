@@ -3,7 +3,9 @@ window, cluster, name and component (``transforms/event_linking.py`` is the same
 
 No step gathers the clusters: the near pairs are found per time window, the far pairs per rare name,
 and each connected component of the pairs is agglomerated on its own; clusters in no pair are events
-by themselves. One step sees every pair's two keys (nothing else) to find the components.
+by themselves. One step sees every pair's two keys (nothing else) to find the components; how many
+clusters hold each rare name (a combine) and which component each paired cluster is in reach the
+steps that need them as side inputs (a few dozen bytes per name or cluster).
 """
 from __future__ import annotations
 
@@ -33,8 +35,8 @@ _ALONE, _PAIRS = "alone", "pairs"
 
 
 class _Describe(beam.DoFn):
-    """A packed unit → (key, packed unit); tagged: (key, packed probe), its dated windows, (name, (key,
-    members that name it)) per name, its last time when known."""
+    """A packed unit → (key, packed unit); tagged: (key, packed probe), its dated windows, (name, 1) per
+    name, its last time when known."""
 
     def __init__(self, config: EventClusteringConfig) -> None:
         self._config = config
@@ -45,8 +47,8 @@ class _Describe(beam.DoFn):
         yield beam.pvalue.TaggedOutput(_PROBE, (unit.key, pack_unit(probe_of(unit))))
         for window in windows_of(unit, self._config):
             yield beam.pvalue.TaggedOutput(_DATED, window)
-        for name, members in unit.names.items():
-            yield beam.pvalue.TaggedOutput(_NAMES, (name, (unit.key, members)))
+        for name in unit.names:
+            yield beam.pvalue.TaggedOutput(_NAMES, (name, 1))
         if math.isfinite(unit.t_max):
             yield beam.pvalue.TaggedOutput(_T_MAX, unit.t_max)
 
@@ -67,20 +69,14 @@ def _partners(element: tuple[str, Iterable[list]], config: EventClusteringConfig
     return [(key, partner) for partner in best_partners(partials, config)]
 
 
-def _rare_names(element: tuple[str, Iterable[tuple[str, int]]], config: EventClusteringConfig
-                ) -> Iterable[tuple[str, tuple[str, int, int]]]:
-    name, holders = element
-    holders = list(holders)
-    if is_rare(len(holders), config):
-        for key, members in holders:
-            yield key, (name, members, len(holders))
-
-
-def _to_rarest(element: tuple[str, dict], config: EventClusteringConfig) -> Iterable[tuple[str, bytes]]:
-    _, joined = element
-    if joined["rare"]:
-        (probe,) = joined["probe"]
-        for name in rarest_names(joined["rare"], config):
+def _to_surest_names(keyed: tuple[str, bytes], holders: dict[str, int], config: EventClusteringConfig
+                     ) -> Iterable[tuple[str, bytes]]:
+    unit = unpack_unit(keyed[1])
+    rare = [(name, members, holders[name]) for name, members in unit.names.items() if name in holders]
+    names = rarest_names(rare, config)
+    if names:
+        probe = pack_unit(probe_of(unit))
+        for name in names:
             yield name, probe
 
 
@@ -134,12 +130,13 @@ class LinkClusters(beam.PTransform):
             | "ByCluster" >> beam.GroupByKey()
             | "BestPartners" >> beam.FlatMap(_partners, config)
         )
-        rare = described[_NAMES] | "ByName" >> beam.GroupByKey() | "RareNames" >> beam.FlatMap(_rare_names, config)
+        rare = (described[_NAMES]
+                | "CountHolders" >> beam.CombinePerKey(sum)
+                | "RareNames" >> beam.Filter(lambda kv: is_rare(kv[1], config)))
         far = (
-            {"probe": described[_PROBE], "rare": rare}
-            | "JoinRareNames" >> beam.CoGroupByKey()
-            | "ToRarestNames" >> beam.FlatMap(_to_rarest, config)
-            | "ByRarestName" >> beam.GroupByKey()
+            described["units"]
+            | "ToSurestNames" >> beam.FlatMap(_to_surest_names, beam.pvalue.AsDict(rare), config)
+            | "ByName" >> beam.GroupByKey()
             | "FarPairs" >> beam.FlatMap(_far, config)
         )
         found = (

@@ -1,11 +1,17 @@
 """Groupings split into shards (transforms/sharded_grouping.py) give exactly the groups of one grouping."""
 from __future__ import annotations
 
+import json
+
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipelines import events, publish
 from pipelines.events import grouping_shards_for
+from tests.conftest import SAMPLE
+from tests.fakes import FakeEmbeddingHandler
+from tests.pipeline_runs import run_job
 from transforms.sharded_grouping import ShardedGroupByKey, shard_of
 
 PAIRS = [(f"k{i % 7}", i) for i in range(40)] + [(b"raw", 1), (12, 2), (-3, 3)]
@@ -58,3 +64,17 @@ def test_the_job_picks_one_shard_per_64_mb_of_input_up_to_8():
     mb = 2**20
     assert [grouping_shards_for(n) for n in (0, 2 * mb, 64 * mb, 64 * mb + 1, 275 * mb, 10_000 * mb)] == [
         1, 1, 1, 2, 5, 8]
+
+
+def test_a_run_sizes_its_grouping_steps_by_the_inputs_it_matched(tmp_path, monkeypatch):
+    # With 4 KB per step, the bundled sample needs several: the run resolves them from the matched files'
+    # sizes and records what it used in its manifest; an explicit --grouping_shards is kept as given.
+    monkeypatch.setattr(events, "SHARD_INPUT_BYTES", 4096)
+    sample = SAMPLE / "articles.jsonl"
+    expected = min(events.MAX_AUTO_SHARDS, -(-sample.stat().st_size // 4096))
+    assert expected > 1
+    for extra, shards in (([], expected), (["--grouping_shards", "3"], 3)):
+        output = tmp_path / f"out{shards}"
+        run_job([str(sample)], output, model_handler=FakeEmbeddingHandler(), extra=extra)
+        manifest = json.loads((output / publish.MANIFEST).read_text())
+        assert manifest["options"]["grouping_shards"] == shards
