@@ -167,7 +167,8 @@ class ClusterEvents(beam.PTransform):
     ``recent`` are empty, and the stories and clusters go to their groupings without being flattened
     with earlier ones (the in-process runner copies every input of a flatten into one more buffer: at
     100,000 articles, every story twice). ``shards``: the time blocks are grouped in that many grouping
-    steps (``transforms/sharded_grouping.py``; the same blocks, each step holding its share). Metrics:
+    steps (``transforms/sharded_grouping.py``; the same blocks, each step holding its share), and so
+    are the clusters' copies grouped by name for linking. Metrics:
     ``cluster_events/blocks``, ``representatives``, ``events``, ``skipped:missing_embedding``. No dead
     letters.
     """
@@ -218,7 +219,7 @@ class ClusterEvents(beam.PTransform):
         if not self._one_off:
             units = (units, earlier_events | "PackEarlierEvents" >> beam.Map(pack_unit)
                      ) | "WithEarlierEvents" >> beam.Flatten()
-        linked_clusters = units | "LinkClusters" >> LinkClusters(config)
+        linked_clusters = units | "LinkClusters" >> LinkClusters(config, self._shards)
         linked = linked_clusters["events"] | "EventOutputs" >> beam.FlatMap(
             _event_outputs, beam.pvalue.AsSingleton(linked_clusters["newest"], default_value=math.nan), config,
             not self._one_off).with_outputs(self.EVENTS, self.MERGES, main=self.MEMBERS)

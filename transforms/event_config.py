@@ -69,7 +69,7 @@ class EventClusteringConfig:
     context_docs: int = 500
     near_days: float = 3.0
     rare_name_clusters: int = 50
-    far_names: int = 8
+    far_names: int = 5
     max_neighbours: int = 100
     state_features: int = 300
 

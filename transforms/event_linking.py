@@ -23,7 +23,7 @@ cluster, by name or by component, and this module runs the same pieces one after
    (:func:`far_edges`, per name). Both bounds keep linking apart: with the threshold alone, pairs
    that could not merge on their own chained 63% of the clusters of 10,000 scaled-corpus articles
    into one component; with every rare name, each cluster went to 23 name groups on average. The
-   labelled sets' figures stay within 0.001 B³ F1 (README, Speed).
+   labelled sets' figures move by less than 0.002 B³ F1 (README, Quality).
 3. **Components.** Average link only ever merges two clusters joined by candidate pairs (a merged
    cluster's neighbours are its parts' neighbours), so each connected component of the candidate
    graph is agglomerated on its own and gives what agglomerating the whole graph gives: the same

@@ -29,6 +29,7 @@ from transforms.event_linking import (
     windows_of,
 )
 from transforms.packed_values import pack_unit, unpack_unit
+from transforms.sharded_grouping import ShardedGroupByKey
 
 _PROBE, _DATED, _NAMES, _T_MAX = "probes", "dated", "names", "t_max"
 _ALONE, _PAIRS = "alone", "pairs"
@@ -109,11 +110,13 @@ def _agglomerate(element: tuple[str, dict], config: EventClusteringConfig) -> li
 class LinkClusters(beam.PTransform):
     """Packed units (``pack_unit``: blocks' clusters, earlier events) → {events: Unit, newest: the latest
     time of any unit (one float; none when no unit has a time)}. The events are
-    :func:`transforms.event_linking.link_units` of all the units, bit for bit."""
+    :func:`transforms.event_linking.link_units` of all the units, bit for bit. ``shards``: the clusters'
+    copies grouped by name go through that many grouping steps (``transforms/sharded_grouping.py``)."""
 
-    def __init__(self, config: EventClusteringConfig) -> None:
+    def __init__(self, config: EventClusteringConfig, shards: int = 1) -> None:
         super().__init__()
         self._config = config
+        self._shards = shards
 
     def expand(self, units: beam.PCollection) -> dict[str, beam.PCollection]:
         config = self._config
@@ -136,8 +139,8 @@ class LinkClusters(beam.PTransform):
         far = (
             described["units"]
             | "ToSurestNames" >> beam.FlatMap(_to_surest_names, beam.pvalue.AsDict(rare), config)
-            | "ByName" >> beam.GroupByKey()
-            | "FarPairs" >> beam.FlatMap(_far, config)
+            # A cluster goes to up to far_names of these groupings: the biggest one, so in shards.
+            | "ByName" >> ShardedGroupByKey(self._shards, lambda: beam.FlatMap(_far, config))
         )
         found = (
             (near, far)

@@ -22,13 +22,13 @@ def _fields(event: Unit) -> tuple:
             event.sparse.ids.tobytes(), event.sparse.values.tobytes(), event.raw_dense.tobytes())
 
 
-@pytest.mark.parametrize("seed, undated, earlier", [(1, 0, 0), (4, 5, 15)])
-def test_link_clusters_on_beam_equals_link_units(pipeline, seed, undated, earlier):
+@pytest.mark.parametrize("seed, undated, earlier, shards", [(1, 0, 0, 1), (4, 5, 15, 3)])
+def test_link_clusters_on_beam_equals_link_units(pipeline, seed, undated, earlier, shards):
     units = _units(seed, undated=undated, earlier=earlier)
     expected = link_units(units, CONFIG)
     assert len(expected) < len(units)  # merges happen
     newest = max(u.t_max for u in units if math.isfinite(u.t_max))
-    linked = pipeline | beam.Create([pack_unit(u) for u in units]) | LinkClusters(CONFIG)
+    linked = pipeline | beam.Create([pack_unit(u) for u in units]) | LinkClusters(CONFIG, shards)
     assert_that(linked["events"] | "Fields" >> beam.Map(_fields), equal_to([_fields(e) for e in expected]),
                 label="events")
     assert_that(linked["newest"], equal_to([newest]), label="newest")
