@@ -28,7 +28,8 @@ cluster, by name or by component, and this module runs the same pieces one after
    cluster's neighbours are its parts' neighbours), so each connected component of the candidate
    graph is agglomerated on its own and gives what agglomerating the whole graph gives: the same
    merges in the same order (ties break on the clusters' keys, whose order a component keeps).
-   :func:`components` needs only the pairs' keys; a cluster in no pair is an event by itself.
+   Finding them (``transforms.minhash.component_roots``, the union-find near-duplicate grouping uses)
+   needs only the pairs' keys; a cluster in no pair is an event by itself.
 
 The pieces compute every similarity from the same clusters in the same order whichever way they run,
 so the Beam stage equals this module bit for bit.
@@ -45,6 +46,7 @@ import scipy.sparse as sp
 
 from transforms.event_config import EventClusteringConfig
 from transforms.event_engine import Unit, Vectors, _agglomerate, _compact, _gap, _required, merge_units
+from transforms.minhash import component_roots
 
 __all__ = [
     "UNDATED_WINDOW",
@@ -52,7 +54,6 @@ __all__ = [
     "agglomerate_component",
     "best_partners",
     "candidate_pairs",
-    "components",
     "far_edges",
     "is_rare",
     "link_units",
@@ -214,24 +215,6 @@ def far_edges(units: Sequence[Unit], config: EventClusteringConfig) -> list[tupl
     return [(units[a].key, units[b].key) for a, b in zip(i[keep].tolist(), j[keep].tolist())]
 
 
-def components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Each key in ``edges`` → its connected component, named by the component's smallest key."""
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {key: root(key) for key in parent}
-
-
 def agglomerate_component(units: Sequence[Unit], edges: Iterable[tuple[str, str]],
                           config: EventClusteringConfig) -> list[Unit]:
     """The events of one component: average link over its units along its candidate pairs."""
@@ -278,7 +261,7 @@ def link_units(units: Sequence[Unit], config: EventClusteringConfig) -> list[Uni
     if len(set(keys)) != len(keys):
         raise ValueError("unit keys must be unique")
     pairs = candidate_pairs(units, config)
-    component = components(sorted(pairs))
+    component = component_roots(sorted(pairs))
     members: dict[str, list[Unit]] = {}
     for u in units:
         members.setdefault(component.get(u.key, u.key), []).append(u)

@@ -19,7 +19,6 @@ from transforms.event_engine import Unit
 from transforms.event_linking import (
     agglomerate_component,
     best_partners,
-    components,
     far_edges,
     is_rare,
     near_candidates,
@@ -28,6 +27,7 @@ from transforms.event_linking import (
     route,
     windows_of,
 )
+from transforms.minhash import component_roots
 from transforms.packed_values import pack_unit, unpack_unit
 from transforms.sharded_grouping import ShardedGroupByKey
 
@@ -36,7 +36,7 @@ _ALONE, _PAIRS = "alone", "pairs"
 
 
 class _Describe(beam.DoFn):
-    """A packed unit → (key, packed unit); tagged: (key, packed probe), its dated windows, (name, 1) per
+    """A packed unit → (key, packed unit); tagged: its packed probe, its dated windows, (name, 1) per
     name, its last time when known."""
 
     def __init__(self, config: EventClusteringConfig) -> None:
@@ -45,7 +45,7 @@ class _Describe(beam.DoFn):
     def process(self, packed: bytes) -> Iterable[Any]:
         unit = unpack_unit(packed)
         yield unit.key, packed
-        yield beam.pvalue.TaggedOutput(_PROBE, (unit.key, pack_unit(probe_of(unit))))
+        yield beam.pvalue.TaggedOutput(_PROBE, pack_unit(probe_of(unit)))
         for window in windows_of(unit, self._config):
             yield beam.pvalue.TaggedOutput(_DATED, window)
         for name in unit.names:
@@ -54,10 +54,9 @@ class _Describe(beam.DoFn):
             yield beam.pvalue.TaggedOutput(_T_MAX, unit.t_max)
 
 
-def _to_windows(keyed: tuple[str, bytes], dated: list[int], config: EventClusteringConfig
-                ) -> Iterable[tuple[int, bytes]]:
-    for window in route(unpack_unit(keyed[1]), dated, config):
-        yield window, keyed[1]
+def _to_windows(probe: bytes, dated: list[int], config: EventClusteringConfig) -> Iterable[tuple[int, bytes]]:
+    for window in route(unpack_unit(probe), dated, config):
+        yield window, probe
 
 
 def _near(element: tuple[int, Iterable[bytes]], config: EventClusteringConfig) -> Iterable[Any]:
@@ -87,7 +86,7 @@ def _far(element: tuple[str, Iterable[bytes]], config: EventClusteringConfig) ->
 
 
 def _components(pairs: list[tuple[str, str]]) -> Iterable[Any]:
-    component = components(pairs)
+    component = component_roots(pairs)
     for key, name in component.items():
         yield key, name
     for a, b in pairs:

@@ -17,7 +17,6 @@ from transforms.event_linking import (
     agglomerate_component,
     best_partners,
     candidate_pairs,
-    components,
     far_edges,
     is_rare,
     link_units,
@@ -190,12 +189,6 @@ def test_best_partners_cut_the_union_of_windows_as_one_list():
     assert best_partners(parts, config) == ["b", "f"]
     assert best_partners([[(0.9, "b")], [(0.9, "c"), (0.9, "d")]], config) == ["b", "c", "d"]  # ties kept
     assert best_partners([], config) == []
-
-
-def test_components_are_named_by_their_smallest_key():
-    assert components([("d", "e"), ("b", "c"), ("c", "e"), ("x", "y")]) == {
-        "b": "b", "c": "b", "d": "b", "e": "b", "x": "x", "y": "x"}
-    assert components([]) == {}
 
 
 def test_a_component_of_one_is_its_unit_and_probes_drop_what_search_does_not_read():
