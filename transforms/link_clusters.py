@@ -31,13 +31,14 @@ from transforms.minhash import component_roots
 from transforms.packed_values import pack_unit, unpack_unit
 from transforms.sharded_grouping import ShardedGroupByKey
 
-_PROBE, _DATED, _NAMES, _T_MAX = "probes", "dated", "names", "t_max"
+_PROBE, _NAMED, _DATED, _NAMES, _T_MAX = "probes", "named", "dated", "names", "t_max"
 _ALONE, _PAIRS = "alone", "pairs"
 
 
 class _Describe(beam.DoFn):
-    """A packed unit → (key, packed unit); tagged: its packed probe, its dated windows, (name, 1) per
-    name, its last time when known."""
+    """A packed unit → (key, packed unit); tagged: its packed probe, (packed probe, its names and how
+    many members name each) when it has names, its dated windows, (name, 1) per name, its last time when
+    known."""
 
     def __init__(self, config: EventClusteringConfig) -> None:
         self._config = config
@@ -45,7 +46,10 @@ class _Describe(beam.DoFn):
     def process(self, packed: bytes) -> Iterable[Any]:
         unit = unpack_unit(packed)
         yield unit.key, packed
-        yield beam.pvalue.TaggedOutput(_PROBE, pack_unit(probe_of(unit)))
+        probe = pack_unit(probe_of(unit))
+        yield beam.pvalue.TaggedOutput(_PROBE, probe)
+        if unit.names:
+            yield beam.pvalue.TaggedOutput(_NAMED, (probe, list(unit.names.items())))
         for window in windows_of(unit, self._config):
             yield beam.pvalue.TaggedOutput(_DATED, window)
         for name in unit.names:
@@ -69,15 +73,12 @@ def _partners(element: tuple[str, Iterable[list]], config: EventClusteringConfig
     return [(key, partner) for partner in best_partners(partials, config)]
 
 
-def _to_surest_names(keyed: tuple[str, bytes], holders: dict[str, int], config: EventClusteringConfig
-                     ) -> Iterable[tuple[str, bytes]]:
-    unit = unpack_unit(keyed[1])
-    rare = [(name, members, holders[name]) for name, members in unit.names.items() if name in holders]
-    names = rarest_names(rare, config)
-    if names:
-        probe = pack_unit(probe_of(unit))
-        for name in names:
-            yield name, probe
+def _to_surest_names(named: tuple[bytes, list[tuple[str, int]]], holders: dict[str, int],
+                     config: EventClusteringConfig) -> Iterable[tuple[str, bytes]]:
+    probe, names = named
+    rare = [(name, members, holders[name]) for name, members in names if name in holders]
+    for name in rarest_names(rare, config):
+        yield name, probe
 
 
 def _far(element: tuple[str, Iterable[bytes]], config: EventClusteringConfig) -> list[tuple[str, str]]:
@@ -120,7 +121,7 @@ class LinkClusters(beam.PTransform):
     def expand(self, units: beam.PCollection) -> dict[str, beam.PCollection]:
         config = self._config
         described = units | "Describe" >> beam.ParDo(_Describe(config)).with_outputs(
-            _PROBE, _DATED, _NAMES, _T_MAX, main="units")
+            _PROBE, _NAMED, _DATED, _NAMES, _T_MAX, main="units")
         dated = (described[_DATED]
                  | "DatedWindows" >> beam.Distinct()
                  | "AllDatedWindows" >> beam.combiners.ToList().without_defaults())
@@ -136,7 +137,7 @@ class LinkClusters(beam.PTransform):
                 | "CountHolders" >> beam.CombinePerKey(sum)
                 | "RareNames" >> beam.Filter(lambda kv: is_rare(kv[1], config)))
         far = (
-            described["units"]
+            described[_NAMED]
             | "ToSurestNames" >> beam.FlatMap(_to_surest_names, beam.pvalue.AsDict(rare), config)
             # A cluster goes to up to far_names of these groupings: the biggest one, so in shards.
             | "ByName" >> ShardedGroupByKey(self._shards, lambda: beam.FlatMap(_far, config))
