@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval_dir", type=Path, default=REPO.parent / "shared" / "eval")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "embedding_variants")
     parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--variants", default=",".join(f"{b}-{t}" for b, t in VARIANTS),
+                        help="comma-separated backend-tokens, the first is the reference (default: %(default)s)")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from transforms.embedding_model import EmbeddingConfig, load_encoder
     from transforms.event_clustering import embedding_input
 
+    variants = [(v.rsplit("-", 1)[0], int(v.rsplit("-", 1)[1])) for v in args.variants.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for set_name in args.sets.split(","):
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         inputs = [embedding_input(r.get("title"), r["text"]) for r in records]
         reference = None
         reference_f1 = None
-        for backend, tokens in VARIANTS:
+        for backend, tokens in variants:
             name = f"{backend}-{tokens}"
             cache = args.out / f"{set_name}-{name}.npy"
             timing = args.out / f"{set_name}-{name}.json"
