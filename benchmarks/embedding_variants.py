@@ -12,6 +12,11 @@ and prints, per set:
   * B³ F1 of the CURRENT event clusterer (``evaluation.events_eval.score_storybeam``) on those vectors,
     and its difference to the reference's.
 Vectors are cached as .npy under --out (delete them to re-measure speed). Nothing is asserted.
+
+``--without_embedding 0.52,0.58,0.64`` also asks whether the embedding is worth its cost: it scores each
+set with the embedding's weight set to 0 (names and words only) at each threshold, picks the threshold
+with the best mean B³ F1 over the sets' **tuning** parts, and prints tuning / held-out B³ F1 beside the
+engine with the embedding (the first variant's vectors).
 """
 from __future__ import annotations
 
@@ -44,13 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval_dir", type=Path, default=REPO.parent / "shared" / "eval")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "embedding_variants")
     parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--without_embedding", default="",
+                        help="comma-separated thresholds for the engine without the embedding ('' skips)")
     parser.add_argument("--variants", default=",".join(f"{b}-{t}" for b, t in VARIANTS),
                         help="comma-separated backend-tokens, the first is the reference (default: %(default)s)")
     args = parser.parse_args(argv)
 
     import numpy as np
 
+    import dataclasses
+
     from evaluation.events_eval import score_storybeam
+    from transforms.event_config import EventClusteringConfig
     from evaluation.labelled_data import read_jsonl
     from transforms.embedding_model import EmbeddingConfig, load_encoder
     from transforms.event_clustering import embedding_input
@@ -58,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     variants = [(v.rsplit("-", 1)[0], int(v.rsplit("-", 1)[1])) for v in args.variants.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
+    thresholds = [float(t) for t in args.without_embedding.split(",") if t]
+    without: dict[str, dict] = {}  # set -> {"with": score, threshold: score}
     for set_name in args.sets.split(","):
         records = read_jsonl(args.eval_dir / SETS[set_name])
         inputs = [embedding_input(r.get("title"), r["text"]) for r in records]
@@ -93,11 +105,26 @@ def main(argv: list[str] | None = None) -> int:
                    "b3_f1_delta": round(f1 - reference_f1, 4)}
             results.append(row)
             print(json.dumps(row), flush=True)
+            if thresholds and (backend, tokens) == variants[0]:
+                without[set_name] = {"with": score}
+                for t in thresholds:
+                    config = dataclasses.replace(EventClusteringConfig(), embedding_weight=0.0, threshold=t)
+                    without[set_name][t] = score_storybeam(records, vectors, config)
     print(f"\n{'set':<8} {'variant':<15} {'texts/cpu-s':>11} {'texts/wall-s':>12} {'cos mean':>8} {'cos p5':>7} "
           f"{'cos min':>7} {'B3 F1':>6} {'dF1':>7}")
     for r in results:
         print(f"{r['set']:<8} {r['variant']:<15} {r['texts_per_cpu_s']:>11} {r['texts_per_wall_s']:>12} "
               f"{r['cos_mean']:>8} {r['cos_p5']:>7} {r['cos_min']:>7} {r['b3_f1']:>6} {r['b3_f1_delta']:>+7.4f}")
+    if without:
+        best = max(thresholds, key=lambda t: sum(w[t]["tuning_b3_f1"] for w in without.values()))
+        print(f"\nwithout the embedding (names and words only; threshold {best} chosen on the tuning parts, "
+              f"from {thresholds}); B3 F1 tuning / held out, with the embedding ({args.variants.split(',')[0]}) "
+              f"at the defaults -> without")
+        for set_name, w in without.items():
+            a, b = w["with"], w[best]
+            print(f"{set_name:<8} tuning {a['tuning_b3_f1']:.4f} -> {b['tuning_b3_f1']:.4f}   "
+                  f"held out {a['held_out_b3_f1']:.4f} -> {b['held_out_b3_f1']:.4f}   "
+                  f"all {a['b3_f1']:.4f} -> {b['b3_f1']:.4f}")
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
     return 0
 

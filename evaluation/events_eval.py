@@ -41,6 +41,7 @@ from transforms.event_clustering import (
     cluster_events,
     embedding_input,
 )
+from transforms.onnx_embedding import INT8_FILE
 
 TFIDF_GRID = tuple(round(0.02 + 0.02 * i, 2) for i in range(45))  # 0.02 .. 0.90
 MINILM_GRID = tuple(round(0.10 + 0.02 * i, 2) for i in range(44))  # 0.10 .. 0.96
@@ -104,9 +105,12 @@ def load_peer_model():
 
 
 def cache_name(stem: str, config: EmbeddingConfig | None = None) -> str:
-    """A vectors cache file name that changes with the embedding (backend and token budget)."""
+    """A vectors cache file name that changes with the embedding (backend, its int8 model file, token budget)."""
     config = config or EmbeddingConfig()
-    return f"{stem}.{config.backend}-{config.max_seq_length}.npy"
+    backend = config.backend
+    if backend == "onnx-int8":  # vectors of an earlier int8 model (8-bit weights) are not reused
+        backend += "-" + INT8_FILE.removesuffix(".onnx").removeprefix("model-int8-")
+    return f"{stem}.{backend}-{config.max_seq_length}.npy"
 
 
 def embed(records: Sequence[dict], model=None, cache: str | Path | None = None) -> np.ndarray:

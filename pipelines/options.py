@@ -61,8 +61,8 @@ class StorybeamOptions(PipelineOptions):
         embed.add_argument("--model", default=None,
                            help="sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")
         embed.add_argument("--embed_backend", default=None,
-                           help="onnx-int8 (default on the cpu: ONNX Runtime, int8 weights with per-channel "
-                                "quantisation, 7-8x torch's CPU rate), onnx (ONNX Runtime, torch's vectors) or "
+                           help="onnx-int8 (default on the cpu: ONNX Runtime, 7-bit int8 weights with per-channel "
+                                "quantisation, 3-8x torch's CPU rate by CPU), onnx (ONNX Runtime, torch's vectors) or "
                                 "torch (sentence-transformers; the default with --embed_device cuda).")
         embed.add_argument("--max_seq_length", type=int, default=None,
                            help="Max tokens per article (default 128; 256 reads more of each article at half the speed).")

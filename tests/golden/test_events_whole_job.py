@@ -22,22 +22,24 @@ def _score(name: str, limit: int | None) -> dict:
     return clustering_report(predicted, {r["id"]: r["label"] for r in records})
 
 
-# Measured with `storybeam evaluate --tasks events` on 2026-12-05 at the default embedding (int8, 128 tokens;
-# README, Quality); floors just under.
+# Measured with `storybeam evaluate --tasks events` on 2026-12-06 at the default embedding (int8 with 7-bit
+# weights, 128 tokens; README, Quality) on an AVX2 machine; 7-bit weights give every CPU the same integer
+# products (transforms/onnx_embedding.py), but the float parts around them may round differently, so the
+# floors leave about 0.01 below the measured figures.
 def test_ecbplus_through_the_whole_job():
-    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.945 (P 0.943, R 0.947), ARI 0.918
-    assert report["b3_f1"] >= 0.94
-    assert report["ari"] >= 0.91
+    report = _score("ecbplus_topics_1-35.jsonl", None)  # measured: B3 F1 0.941 (P 0.932, R 0.950), ARI 0.909
+    assert report["b3_f1"] >= 0.935
+    assert report["ari"] >= 0.90
 
 
 def test_uci_headlines_whole_file_through_the_whole_job():
-    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.817 (P 0.842, R 0.794), ARI 0.759
-    assert report["b3_f1"] >= 0.805
-    assert report["ari"] >= 0.745
+    report = _score("uci_headlines.jsonl", None)  # measured: B3 F1 0.809 (P 0.843, R 0.778), ARI 0.733
+    assert report["b3_f1"] >= 0.80
+    assert report["ari"] >= 0.72
 
 
 def test_gva_look_alike_shootings_through_the_whole_job():
-    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.931 (P 0.955, R 0.907), ARI 0.836
+    report = _score("gva_shootings_dev.jsonl", None)  # measured: B3 F1 0.930 (P 0.958, R 0.905), ARI 0.834
     assert report["b3_f1"] >= 0.925
     assert report["b3_precision"] >= 0.95
     assert report["ari"] >= 0.83

@@ -45,8 +45,20 @@ def test_onnx_int8_per_channel_stays_close_to_torch(cache_dir, torch_vectors):
     encoder = load_encoder(EmbeddingConfig(backend="onnx-int8", max_seq_length=128, cache_dir=cache_dir))
     cosines = np.sum(encoder.encode(TEXTS, batch_size=3) * torch_vectors, axis=1)
     assert np.min(cosines) > 0.95, cosines
-    assert encoder.path.name == "model-int8-per-channel.onnx"
+    assert encoder.path.name == "model-int8-per-channel-7bit.onnx"
     assert exported_model(packaged_model_path(), True, cache_dir) == encoder.path  # reused, not re-exported
+
+
+def test_int8_weights_fit_in_7_bits_so_no_cpu_saturates_their_sums(cache_dir):
+    # AVX2 without VNNI sums pairs of uint8 x int8 products in 16 bits: 2 * 255 * 64 = 32640 cannot saturate,
+    # 2 * 255 * 127 can; so only 7-bit weights give every CPU the same integer products (onnx_embedding).
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(exported_model(packaged_model_path(), True, cache_dir)))
+    weights = [numpy_helper.to_array(t) for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert len(weights) >= 36  # the 6 layers' 6 matrices each
+    assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) == 64
 
 
 def test_only_mean_pooling_models_are_exported(tmp_path):
