@@ -3,8 +3,9 @@
 Beam-free. ``OnnxSentenceEncoder(model_dir, ...)`` exports the model's transformer with mean pooling and
 L2 normalisation inside the graph (``torch.onnx.export``, TorchScript exporter, opset 17), quantises it
 to int8 if asked (ONNX Runtime dynamic quantisation, **per channel**: per-tensor int8 loses too much,
-cosine 0.78-0.85 to fp32 on news; weights in **7 bits**, see ``_quantize_int8``), and tokenises with the model's own ``tokenizer.json``
-(``tokenizers``), so it needs neither sentence-transformers nor torch at inference time.
+cosine 0.78-0.85 to fp32 on news; weights in **7 bits**, see ``_quantize_int8``), and tokenises with the
+model's own ``tokenizer.json`` (``tokenizers``), so it needs neither sentence-transformers nor torch at
+inference time.
 
 The exported files live in ``cache_dir/onnx/<model name>-<fingerprint>/``; the fingerprint covers the
 model's files, the exporter's version and the opset, so a changed model is exported again. Files are
