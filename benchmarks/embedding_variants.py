@@ -55,15 +55,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated backend-tokens, the first is the reference (default: %(default)s)")
     args = parser.parse_args(argv)
 
-    import numpy as np
-
     import dataclasses
 
+    import numpy as np
+
     from evaluation.events_eval import score_storybeam
-    from transforms.event_config import EventClusteringConfig
     from evaluation.labelled_data import read_jsonl
     from transforms.embedding_model import EmbeddingConfig, load_encoder
     from transforms.event_clustering import embedding_input
+    from transforms.event_config import EventClusteringConfig
 
     variants = [(v.rsplit("-", 1)[0], int(v.rsplit("-", 1)[1])) for v in args.variants.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ from transforms.event_clustering import (
     cluster_events,
     embedding_input,
 )
-from transforms.onnx_embedding import INT8_FILE
+from transforms.onnx_embedding import INT8_VARIANT
 
 TFIDF_GRID = tuple(round(0.02 + 0.02 * i, 2) for i in range(45))  # 0.02 .. 0.90
 MINILM_GRID = tuple(round(0.10 + 0.02 * i, 2) for i in range(44))  # 0.10 .. 0.96
@@ -109,7 +109,7 @@ def cache_name(stem: str, config: EmbeddingConfig | None = None) -> str:
     config = config or EmbeddingConfig()
     backend = config.backend
     if backend == "onnx-int8":  # vectors of an earlier int8 model (8-bit weights) are not reused
-        backend += "-" + INT8_FILE.removesuffix(".onnx").removeprefix("model-int8-")
+        backend += "-" + INT8_VARIANT
     return f"{stem}.{backend}-{config.max_seq_length}.npy"
 
 

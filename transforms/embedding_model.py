@@ -16,7 +16,8 @@ PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 # torch: sentence-transformers on torch (fp32). onnx: the same model exported to ONNX Runtime (fp32, the
 # same vectors). onnx-int8 (the default): ONNX Runtime with int8 weights (dynamic, per-channel
 # quantisation, 7 bits), 8x the CPU rate of torch-256 with AVX-512 VNNI and 3.4x on AVX2 alone, at the
-# default 128 tokens with no loss of event quality (README Speed). A GPU (--embed_device cuda) runs torch: the ONNX backends are CPU-only.
+# default 128 tokens with no loss of event quality (README Speed). A GPU (--embed_device cuda) runs torch:
+# the ONNX backends are CPU-only.
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
