@@ -76,9 +76,14 @@ def _attach_old(element: tuple[str, dict]) -> Iterable[tuple[str, tuple[EarlierA
 def best_earlier(new_id: str, new_shingles: np.ndarray, candidates: Iterable[EarlierAnchor],
                  config: NearDupConfig) -> tuple[EarlierAnchor, float] | None:
     """The verified earlier anchor that ``new_id`` copies most (highest Jaccard, then lowest id) with its
-    Jaccard rounded to 6 places, or None: the one decision of nightly runs and of the stream."""
+    Jaccard rounded to 6 places, or None: the one decision of nightly runs and of the stream. An earlier
+    anchor with ``new_id``'s own id is an earlier text of the same article (a site updated it), not a
+    story it copies: it is no candidate, and the new text is an article of its own (it supersedes the
+    earlier one in the copies state)."""
     best = None
     for anchor in candidates:
+        if anchor.article_id == new_id:
+            continue
         score = verify_pair(new_id, new_shingles, anchor.article_id, anchor.shingles, config)
         if score.is_duplicate:
             rank = (-score.jaccard, anchor.article_id)
@@ -151,10 +156,14 @@ def match_window(rows: Iterable[dict[str, Any]], new: Iterable[tuple[str, np.nda
 def copies_after(window: WindowCopies, events: Iterable[tuple[str, str, float]], merged_into: dict[str, str],
                  now: datetime) -> list[dict[str, Any]]:
     """The copies state after a window: the kept rows (their events resolved through the window's merges)
-    and the window's fresh anchors with the (article id, event id, similarity) the engine gave them."""
-    rows = [dict(r, event_id=merged_into.get(r["event_id"], r["event_id"])) for r in window.kept]
+    and the window's fresh anchors with the (article id, event id, similarity) the engine gave them. A
+    fresh anchor replaces a kept row of the same id (an earlier text of the same article)."""
+    events = list(events)
+    fresh = {article_id for article_id, _, _ in events if article_id in window.fresh}
+    rows = [dict(r, event_id=merged_into.get(r["event_id"], r["event_id"]))
+            for r in window.kept if r["article_id"] not in fresh]
     for article_id, event_id, similarity in events:
-        if article_id in window.fresh:
+        if article_id in fresh:
             hashes, keys = window.fresh[article_id]
             rows.append({"article_id": article_id, "dup_group_id": dup_group_id(article_id), "event_id": event_id,
                          "event_similarity": float(similarity), "published_at": None,

@@ -140,7 +140,7 @@ class NextState(beam.PTransform):
     ``seen``: tonight's (article_id, text sha1) and the earlier ones of the last ``repeat_window_days``
     partitions; ``copies``: tonight's anchors that are not copies of earlier ones, with their
     shingles, group and event, and the earlier ones of the last ``copy_window_days`` partitions (their
-    event ids resolved through tonight's merges).
+    event ids resolved through tonight's merges), one row per anchor id (the latest text of an article).
 
     Inputs: {recent: DocFeatures, seen_tonight: (id, sha1), seen_earlier: state row,
     dups: (id, DupInfo), shingles: (anchor id, uint64[]), memberships: (anchor id, EventMembership),
@@ -178,8 +178,22 @@ class NextState(beam.PTransform):
             | "JoinCopyMerges" >> beam.CoGroupByKey()
             | "ResolveEvents" >> beam.FlatMap(_resolved)
         )
-        copies = (tonight_copies, earlier_copies) | "AllCopies" >> beam.Flatten()
+        copies = (
+            (tonight_copies, earlier_copies)
+            | "AllCopies" >> beam.Flatten()
+            | "ByAnchorId" >> beam.Map(lambda r: (r["article_id"], r))
+            | "GroupAnchorIds" >> beam.GroupByKey()
+            | "LatestText" >> beam.Map(_latest_text)
+        )
         return {"recent": recent, "seen": seen, "copies": copies}
+
+
+def _latest_text(element: tuple[str, Iterable[dict[str, Any]]]) -> dict[str, Any]:
+    """One copies row per anchor id: an article whose site changed its text since an earlier night is
+    tonight's anchor again (``best_earlier`` does not match it to its own earlier text); its latest text
+    replaces the earlier row."""
+    _, rows = element
+    return max(rows, key=lambda r: r["dt"])
 
 
 def _copy_row(element: tuple[str, dict], dt: str) -> Iterable[dict[str, Any]]:

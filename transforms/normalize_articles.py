@@ -14,6 +14,7 @@ from transforms.normalization import normalize_line, normalize_text
 
 STAGE = "normalize"
 COLLAPSED = "collapsed"
+REVISED = "id:revised_text"  # the id was ingested on an earlier night with another text
 
 
 class _ResolveIds(beam.DoFn):
@@ -21,9 +22,10 @@ class _ResolveIds(beam.DoFn):
         self._collapsed = Metrics.counter(STAGE, "collapsed:repeated_record")
         self._earlier = Metrics.counter(STAGE, "collapsed:ingested_on_an_earlier_night")
         self._renamed = Metrics.counter(STAGE, "repaired:id_conflict_renamed")
+        self._revised = Metrics.counter(STAGE, "revised:new_text_of_earlier_id")
 
     def process(self, element: tuple[str, dict]) -> Iterable:
-        _, joined = element
+        article_id, joined = element
         kept, collapsed = resolve_same_id(joined["articles"])
         self._renamed.inc(max(len(kept) - 1, 0))
         # The same id with the same text on an earlier night: a redelivery, not a second article.
@@ -33,6 +35,11 @@ class _ResolveIds(beam.DoFn):
             self._earlier.inc(len(again))
             kept = [a for a in kept if a not in again]
             collapsed = collapsed + again
+            # The same id with another text than an earlier night's: the site revised the article. It is
+            # an article of tonight (not a copy of its earlier text, see ``best_earlier``), and says so.
+            kept = [dataclasses.replace(a, repair_notes=a.repair_notes + (REVISED,))
+                    if a.article_id == article_id else a for a in kept]
+            self._revised.inc(sum(a.article_id == article_id for a in kept))
         for article in collapsed:
             self._collapsed.inc()
             yield beam.pvalue.TaggedOutput(COLLAPSED, (article.input_file, 1))
@@ -51,9 +58,10 @@ class NormalizeArticles(beam.PTransform):
     ``collapsed`` ((input_file, 1)) for the run's accounting. Same id, different text: the later texts
     are renamed (see ``resolve_same_id``). With ``seen`` ((article_id, text sha1) of articles ingested
     on earlier nights), a record whose id and text were ingested before is collapsed too (a redelivered
-    feed item); a new text under an old id is a new article. Output: dict with ``articles`` and
-    ``collapsed``. Metrics: ``normalize/collapsed:repeated_record``,
-    ``normalize/collapsed:ingested_on_an_earlier_night``, ``normalize/repaired:id_conflict_renamed``.
+    feed item); a new text under an old id is a revision of that article: tonight's article, noted
+    ``id:revised_text``. Output: dict with ``articles`` and ``collapsed``. Metrics:
+    ``normalize/collapsed:repeated_record``, ``normalize/collapsed:ingested_on_an_earlier_night``,
+    ``normalize/repaired:id_conflict_renamed``, ``normalize/revised:new_text_of_earlier_id``.
     """
 
     def __init__(self, seen: beam.PCollection | None = None) -> None:

@@ -6,6 +6,7 @@ first night's event ids, its reprint of a first-night story is a copy of it, and
 for the first night changes. Fake embedder (real MinHash, real clustering, real Parquet)."""
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,35 @@ def test_the_latest_state_query_gives_each_event_once_with_its_totals(nights: di
     for a in articles:
         per_event[a["event_id"]] = per_event.get(a["event_id"], 0) + 1
     assert {r["resolved_event_id"]: r["total_article_count"] for r in latest} == per_event
+
+
+def test_a_revised_article_is_an_article_of_its_night_not_a_copy_of_itself(tmp_path: Path) -> None:
+    """A site changes an article's text after the night that ingested it: the next night reads the same id
+    with the new text. It was verified against its own earlier text as a copy and the night failed; now it
+    is an article of that night, noted ``id:revised_text``, in its event, and its latest text is the one
+    the copies state keeps."""
+    lines = JSONL.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    revised = dict(first, text=first["text"] + "\n\nUpdate: the county said on Wednesday that the fire "
+                   "had been caused by a fault in a storage hall, and that the plant would reopen next month.")
+    night1, night2 = tmp_path / "night1.jsonl", tmp_path / "night2.jsonl"
+    night1.write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+    night2.write_text(json.dumps(revised) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run(out, DAY1, night1)
+    summary = run(out, DAY2, night2)
+    assert summary["totals"]["articles"] == 1 and summary["totals"]["dead_letters"] == 0
+    assert summary["counters"]["normalize/revised:new_text_of_earlier_id"] == 1
+
+    before, after = sorted((a for a in rows(out, "articles") if a["article_id"] == first["id"]), key=lambda a: a["dt"])
+    assert (before["dt"], after["dt"]) == (DAY1, DAY2)
+    assert before["repair_notes"] == [] and after["repair_notes"] == ["id:revised_text"]
+    assert not after["is_duplicate"] and after["dup_anchor_id"] == first["id"]
+    assert after["event_id"] == before["event_id"] and after["dup_group_id"] == before["dup_group_id"]
+    earlier, copies = (pq.read_table(out / "_state" / "copies" / f"dt={day}").to_pylist() for day in (DAY1, DAY2))
+    assert sorted(r["article_id"] for r in copies) == sorted(r["article_id"] for r in earlier)  # once each
+    (row,) = [r for r in copies if r["article_id"] == first["id"]]
+    assert row["dt"] == DAY2
 
 
 def test_a_gap_in_earlier_partitions_is_bridged_with_a_warning(tmp_path: Path, caplog) -> None:

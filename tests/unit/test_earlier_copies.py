@@ -91,3 +91,23 @@ def test_a_window_matches_its_anchors_against_the_copies_state_and_passes_it_on(
         [("gazette/rate-cut", "ev-0", day), ("post/fire", "ev-3", now)]
     assert after[1]["band_keys"] == window.fresh["post/fire"][1] == AnchorIndex(CONFIG).keys(_hashes(OTHER))
     assert after[1]["dup_group_id"] == dup_group_id("post/fire")
+
+
+def test_an_earlier_text_of_the_same_article_is_not_a_copy_of_it():
+    """A site revised an article (same id, new text): its earlier text is no candidate (verifying an
+    article against itself is an error), so the new text is fresh and replaces the earlier row."""
+    revised = WIRE + " The central bank will publish its full statement on Friday."
+    assert best_earlier("gazette/rate-cut", _hashes(revised), [_anchor("gazette/rate-cut", WIRE)], CONFIG) is None
+    # Another outlet's reprint of the earlier text still finds it.
+    assert best_earlier("ledger/rate-cut", _hashes(REPRINT), [_anchor("gazette/rate-cut", WIRE)], CONFIG)[0] \
+        .article_id == "gazette/rate-cut"
+
+    day = datetime(2026, 3, 18, 9, tzinfo=timezone.utc)
+    rows = [_state_row("gazette/rate-cut", WIRE, "ev-1", day), _state_row("courier/fire", OTHER, "ev-2", day)]
+    window = match_window(rows, [("gazette/rate-cut", _hashes(revised))], since=day.replace(day=11), config=CONFIG)
+    assert window.copied == {} and set(window.fresh) == {"gazette/rate-cut"}
+    now = day.replace(day=19)
+    # The stream hands the window's assignments as a generator.
+    after = copies_after(window, (a for a in [("gazette/rate-cut", "ev-1", 0.7)]), merged_into={}, now=now)
+    assert [(r["article_id"], r["window_end"]) for r in after] == [("courier/fire", day), ("gazette/rate-cut", now)]
+    assert after[1]["shingles"] == [int(h) for h in _hashes(revised)]
