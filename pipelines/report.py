@@ -22,7 +22,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("events", "articles", "dead_letters")
+TABLES = ("events", "articles", "dead_letters", "event_merges")
 _PARTITION = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
 
 
@@ -38,6 +38,7 @@ class RunTables:
     events: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    event_merges: list[dict[str, Any]] = field(default_factory=list)
     summaries: list[dict[str, Any]] = field(default_factory=list)
     partitions: list[str] = field(default_factory=list)
 
@@ -94,9 +95,60 @@ def read_run(output: str, dates: Iterable[str] = ()) -> RunTables:
         where = f" for --date {', '.join(dates)}" if dates else ""
         raise ReportError(f"no published tables found under {output!r}{where} (run 'storybeam run' first)")
     run.partitions = sorted(partitions)
+    run.events, run.articles = one_row_per_event(run.events, run.articles, run.event_merges)
     summary_paths = [f"{output}/_commits/dt={d}/_summary.json" for d in run.partitions] or [f"{output}/_summary.json"]
     run.summaries = [s for s in (_read_json(p) for p in summary_paths) if s]
     return run
+
+
+def one_row_per_event(events: list[dict[str, Any]], articles: list[dict[str, Any]],
+                      merges: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The events and articles of several partitions as one run's: each night writes the events it touched
+    with that night's members, and a later night may merge two earlier events (``event_merges``). Here an
+    event is one row under its resolved id (merge chains followed): headline, summary, canonical article,
+    cohesion and names from its latest row (the resolved id's own row first, as ``schemas/latest_events.sql``
+    picks), members, sources, languages and time span over all its rows, ``dt`` the partitions it is in.
+    An article read in several partitions (a revised text under one id) is shown in its latest one, and an
+    event left without members so is not shown. Partitions that touch each event once come out unchanged."""
+    into = {m["merged_event_id"]: m["into_event_id"] for m in sorted(merges, key=lambda m: m.get("dt") or "")}
+
+    def resolve(event_id: str) -> str:
+        seen = {event_id}
+        while event_id in into and into[event_id] not in seen:
+            event_id = into[event_id]
+            seen.add(event_id)
+        return event_id
+
+    latest_article: dict[str, dict[str, Any]] = {}
+    for a in sorted(articles, key=lambda a: a.get("dt") or ""):
+        latest_article[a["article_id"]] = dict(a, event_id=resolve(a["event_id"]))
+    kept_articles = list(latest_article.values()) if len(latest_article) < len(articles) or into else articles
+
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        by_event.setdefault(resolve(e["event_id"]), []).append(e)
+    folded = []
+    for event_id, rows in by_event.items():
+        # A member whose latest text went to another event is that event's member.
+        ids = sorted({i for e in rows for i in e["article_ids"]
+                      if i not in latest_article or latest_article[i]["event_id"] == event_id})
+        if len(rows) == 1 and rows[0]["event_id"] == event_id and ids == sorted(rows[0]["article_ids"]):
+            folded.append(rows[0])
+            continue
+        if not ids:
+            continue
+        rows.sort(key=lambda e: (e.get("dt") or "", e["event_id"] == event_id))
+        sources = sorted({s for e in rows for s in e["sources"]})
+        groups = {latest_article[i]["dup_group_id"] for i in ids if i in latest_article}
+        firsts = [e["first_published_at"] for e in rows if e.get("first_published_at")]
+        lasts = [e["last_published_at"] for e in rows if e.get("last_published_at")]
+        folded.append(dict(
+            rows[-1], event_id=event_id, article_ids=ids, article_count=len(ids), sources=sources,
+            source_count=len(sources), dup_group_count=len(groups) or rows[-1]["dup_group_count"],
+            first_published_at=min(firsts, default=None), last_published_at=max(lasts, default=None),
+            languages=sorted({lang for e in rows for lang in e.get("languages") or []}),
+            dt=", ".join(sorted({e["dt"] for e in rows if e.get("dt")})) or None))
+    return folded, kept_articles
 
 
 def write_text(path: str, text: str) -> None:
