@@ -188,7 +188,9 @@ class _BestEarlier(beam.DoFn):
 
 
 def rewrite_dups(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
-    """A group joined to an earlier one: every member is a copy of the earlier anchor."""
+    """A group joined to an earlier one: every member is a copy of the earlier anchor, except the earlier
+    anchor's own revised text (same id, tonight a copy in a group anchored by a reprint of its earlier
+    text): it is that article, so it stays the group's anchor and is no copy of itself."""
     _, joined = element
     matched = joined["matched"]
     for article_id, info in joined["members"]:
@@ -197,7 +199,8 @@ def rewrite_dups(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
             continue
         anchor, jaccard = matched[0]
         similarity = jaccard if info.is_anchor else round(min(jaccard, info.similarity), 6)
-        yield article_id, DupInfo(article_id, anchor.dup_group_id, anchor.article_id, similarity, False)
+        yield article_id, DupInfo(article_id, anchor.dup_group_id, anchor.article_id, similarity,
+                                  article_id == anchor.article_id)
 
 
 def _unmatched(element: tuple[str, dict]) -> Iterable[Article]:

@@ -131,19 +131,31 @@ def test_a_revised_article_is_an_article_of_its_night_not_a_copy_of_itself(tmp_p
     """A site changes an article's text after the night that ingested it: the next night reads the same id
     with the new text. It was verified against its own earlier text as a copy and the night failed; now it
     is an article of that night, noted ``id:revised_text``, in its event, and its latest text is the one
-    the copies state keeps."""
+    the copies state keeps. The same night, in a second output, a wire reprint of the earlier text anchors
+    the night's copy group (its id sorts first) and joins the earlier group: the revised text stays that
+    group's anchor, no copy of itself."""
     lines = JSONL.read_text(encoding="utf-8").splitlines()
     first = json.loads(lines[0])
     revised = dict(first, text=first["text"] + "\n\nUpdate: the county said on Wednesday that the fire "
                    "had been caused by a fault in a storage hall, and that the plant would reopen next month.")
-    night1, night2 = tmp_path / "night1.jsonl", tmp_path / "night2.jsonl"
+    reprint = dict(first, id="aa-wire/brennick-fire", source="AA Wire", url="https://aa-wire.example/brennick")
+    night1, night2, night2b = tmp_path / "night1.jsonl", tmp_path / "night2.jsonl", tmp_path / "night2b.jsonl"
     night1.write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
     night2.write_text(json.dumps(revised) + "\n", encoding="utf-8")
-    out = tmp_path / "out"
-    run(out, DAY1, night1)
+    night2b.write_text(json.dumps(revised) + "\n" + json.dumps(reprint) + "\n", encoding="utf-8")
+    out, out_b = tmp_path / "out", tmp_path / "out_b"
+    for output in (out, out_b):
+        run(output, DAY1, night1)
     summary = run(out, DAY2, night2)
     assert summary["totals"]["articles"] == 1 and summary["totals"]["dead_letters"] == 0
     assert summary["counters"]["normalize/revised:new_text_of_earlier_id"] == 1
+    run(out_b, DAY2, night2b)
+    night = {a["article_id"]: a for a in rows(out_b, "articles") if a["dt"] == DAY2}
+    assert night[reprint["id"]]["is_duplicate"] and night[reprint["id"]]["dup_anchor_id"] == first["id"]
+    assert not night[first["id"]]["is_duplicate"] and night[first["id"]]["dup_anchor_id"] == first["id"]
+    assert night[first["id"]]["repair_notes"] == ["id:revised_text"]
+    assert {(a["dup_group_id"], a["event_id"]) for a in night.values()} == \
+        {(a["dup_group_id"], a["event_id"]) for a in rows(out_b, "articles") if a["article_id"] == first["id"]}
 
     before, after = sorted((a for a in rows(out, "articles") if a["article_id"] == first["id"]), key=lambda a: a["dt"])
     assert (before["dt"], after["dt"]) == (DAY1, DAY2)

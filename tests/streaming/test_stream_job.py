@@ -127,6 +127,21 @@ def test_a_reprint_in_a_later_window_is_a_copy_of_the_earlier_article(tmp_path: 
     assert rate_cut["total_article_count"] > rate_cut["article_count"]  # continued from the first window
 
 
+def test_a_revised_article_in_a_later_window_is_an_article_of_that_window(tmp_path: Path, sample_dir: Path):
+    """The Lowland Gazette's rate-cut story in one window, a revised text of it (same id) in the next: the
+    copy lookup verified it against its own earlier text and failed the window; now it is that window's
+    article, not a copy of itself, in the same group and event."""
+    records = {r["id"]: r for r in sample_records(sample_dir)}
+    original = records["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]
+    revised = dict(original, text=original["text"] + "\n\nUpdate: the bank said on Thursday that its full "
+                   "statement and the board's vote would be published next week.")
+    run_test_stream(_steps((0, _at(5, message("a", original))), (70, _at(65, message("b", revised)))), tmp_path)
+    first, second = sorted(rows(tmp_path, "articles"), key=lambda r: r["_file"])
+    assert first["article_id"] == second["article_id"] == original["id"]
+    assert not first["is_duplicate"] and not second["is_duplicate"]
+    assert (second["dup_group_id"], second["event_id"]) == (first["dup_group_id"], first["event_id"])
+
+
 def test_copy_anchors_expire_after_the_copy_window(tmp_path: Path, sample_dir: Path):
     """The same reprint two days later, with --copy_window_days 1: the earlier anchor has left the copies
     state, so the reprint founds a group of its own."""

@@ -6,8 +6,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from schemas.records import DupInfo
 from schemas.stream import STREAM_STATE_SCHEMAS, decode_rows, encode_rows
-from transforms.earlier_copies import AnchorIndex, EarlierAnchor, best_earlier, copies_after, earlier_anchor, match_window
+from transforms.earlier_copies import (AnchorIndex, EarlierAnchor, best_earlier, copies_after, earlier_anchor,
+                                        match_window, rewrite_dups)
 from transforms.minhash import NearDupConfig, dup_group_id, shingles
 from transforms.normalization import normalize_text
 
@@ -111,3 +113,15 @@ def test_an_earlier_text_of_the_same_article_is_not_a_copy_of_it():
     after = copies_after(window, (a for a in [("gazette/rate-cut", "ev-1", 0.7)]), merged_into={}, now=now)
     assert [(r["article_id"], r["window_end"]) for r in after] == [("courier/fire", day), ("gazette/rate-cut", now)]
     assert after[1]["shingles"] == [int(h) for h in _hashes(revised)]
+
+
+def test_a_group_joined_to_an_earlier_anchor_keeps_that_anchor_s_revised_text_as_its_anchor():
+    """Tonight's group: a reprint of the earlier anchor's text (tonight's anchor) and the earlier anchor's
+    own revised text. Joined to the earlier group, the reprint is a copy and the revision is the anchor."""
+    earlier = _anchor("gazette/rate-cut", WIRE)
+    members = [("agency/rate-cut", DupInfo("agency/rate-cut", "dup-agency", "agency/rate-cut", 1.0, True)),
+               ("gazette/rate-cut", DupInfo("gazette/rate-cut", "dup-agency", "agency/rate-cut", 0.9, False))]
+    out = dict(rewrite_dups(("agency/rate-cut", {"members": members, "matched": [(earlier, 0.95)]})))
+    assert out == {
+        "agency/rate-cut": DupInfo("agency/rate-cut", "dup-gazette/rate-cut", "gazette/rate-cut", 0.95, False),
+        "gazette/rate-cut": DupInfo("gazette/rate-cut", "dup-gazette/rate-cut", "gazette/rate-cut", 0.9, True)}
