@@ -47,6 +47,7 @@ Deterministic: no randomness, no dict-order dependence; the same text and config
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -609,10 +610,16 @@ def furniture_from_counts(line_article_counts: Mapping[str, int], n_articles: in
 
 
 # ------------------------------------------------------------------ title
+@functools.lru_cache(maxsize=None)
+def _more_words_than(n: int) -> re.Pattern[str]:
+    """Matches a text of more than ``n`` words (``_WORD`` runs), and stops reading at the ``n + 1``-th."""
+    return re.compile(r"\W*(?:\w+\W+){%d}\w" % n, re.UNICODE)
+
+
 def _split_title(line: str, max_words: int) -> str | None:
     """Headline of a ``headline | section - Outlet`` line, or None when the line is not of that form."""
     # A paragraph or a numbered list item with a dash in it is not a page title.
-    if len(_WORD.findall(line[:max_words * 40])) > max_words or _LIST_NUMBER.match(line):
+    if _more_words_than(max_words).match(line[:max_words * 40]) or _LIST_NUMBER.match(line):
         return None
     if _SENTENCE_END.search(line) and not line.endswith(")"):
         return None

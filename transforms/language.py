@@ -53,6 +53,9 @@ _MIN_SHARE = 0.12
 _MIN_MARGIN = 1.2
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 ALL_STOPWORDS: frozenset[str] = frozenset().union(*STOPWORDS.values())
+# Each function word's languages: a text's scores in one pass over its counted tokens.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {
+    word: tuple(lang for lang, words in STOPWORDS.items() if word in words) for word in ALL_STOPWORDS}
 # ASCII text: every character that is not a letter becomes a space, so ``split()`` gives the same tokens
 # as ``_WORD.findall`` (a str.translate with an ASCII table runs in C, several times faster than a regex).
 _ASCII_NON_LETTERS = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalpha()})
@@ -79,8 +82,10 @@ def language_from_counts(stopword_counts: Mapping[str, int], n_tokens: int) -> s
     tokens of parts of a text (lines) decide for any union of the parts without tokenising again."""
     if n_tokens < MIN_TOKENS:
         return None
-    scores = {lang: sum(map(stopword_counts.__getitem__, stopword_counts.keys() & words))
-              for lang, words in STOPWORDS.items()}
+    scores = dict.fromkeys(STOPWORDS, 0)
+    for token, count in stopword_counts.items():
+        for lang in _LANGUAGES_OF.get(token, ()):
+            scores[lang] += count
     ranked = sorted(STOPWORDS, key=lambda lang: -scores[lang])  # stable: ties keep STOPWORDS order
     best, second = ranked[0], ranked[1]
     if scores[best] < _MIN_HITS or scores[best] < _MIN_SHARE * n_tokens:
