@@ -49,6 +49,7 @@ from transforms.embedding_model import EmbeddingHandler, check_model
 from transforms.first_per_key import FirstPerKey
 from transforms.normalize_articles import NormalizeArticles
 from transforms.parse_messages import ParseMessages
+from transforms.revised_texts import NoteRevisedTexts
 from transforms.stream_events import AdvanceEvents, CumulateStreamEvents
 from transforms.strip_boilerplate import StripBoilerplate
 from transforms.write_window_tables import WriteWindowTables, window_end, window_start
@@ -194,7 +195,9 @@ def build_stream(messages: beam.PCollection, config: StreamConfig, root: str,
                 | "LateToArrival" >> beam.ParDo(LateToArrival())
                 | "KeyByText" >> beam.Map(lambda a: (f"{a.article_id}\n{content_sha1(a.text)}", a))
                 | "FirstIngest" >> FirstPerKey(job.repeat_window_days * 86400.0, "repeats"))
-    stripped = (ingested["first"] | "WindowIngested" >> window()
+    # An id taken in earlier with another text: the site revised the article (noted, as in nightly runs).
+    revised = ingested["first"] | "NoteRevisedTexts" >> NoteRevisedTexts(job.repeat_window_days * 86400.0)
+    stripped = (revised | "WindowIngested" >> window()
                 | "StripBoilerplate" >> StripBoilerplate(job.boilerplate, job.min_words))
     clean = stripped["articles"] | "ReleaseRawText" >> beam.Map(release_raw_text)
     grouped = clean | "DetectNearDuplicates" >> DetectNearDuplicates(job.near_dup)

@@ -130,7 +130,8 @@ def test_a_reprint_in_a_later_window_is_a_copy_of_the_earlier_article(tmp_path: 
 def test_a_revised_article_in_a_later_window_is_an_article_of_that_window(tmp_path: Path, sample_dir: Path):
     """The Lowland Gazette's rate-cut story in one window, a revised text of it (same id) in the next: the
     copy lookup verified it against its own earlier text and failed the window; now it is that window's
-    article, not a copy of itself, in the same group and event."""
+    article, noted ``id:revised_text`` as in nightly runs, not a copy of itself, in the same group and
+    event."""
     records = {r["id"]: r for r in sample_records(sample_dir)}
     original = records["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]
     revised = dict(original, text=original["text"] + "\n\nUpdate: the bank said on Thursday that its full "
@@ -139,6 +140,7 @@ def test_a_revised_article_in_a_later_window_is_an_article_of_that_window(tmp_pa
     first, second = sorted(rows(tmp_path, "articles"), key=lambda r: r["_file"])
     assert first["article_id"] == second["article_id"] == original["id"]
     assert not first["is_duplicate"] and not second["is_duplicate"]
+    assert (first["repair_notes"], second["repair_notes"]) == ([], ["id:revised_text"])
     assert (second["dup_group_id"], second["event_id"]) == (first["dup_group_id"], first["event_id"])
 
 
