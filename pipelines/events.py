@@ -31,6 +31,7 @@ from pipelines.process_memory import return_freed_memory
 from pipelines.storage_errors import storage_problem
 from schemas.records import Article
 from schemas.state import event_facts, event_unit, recent_doc
+from transforms.article_identity import original_id
 from transforms.article_parsing import content_sha1
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.cluster_events import ClusterEvents
@@ -106,8 +107,9 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
     if config.partition:
         nxt = {
             "recent": clustered["recent"],
+            # Under the id the record came with, so a redelivered revision is a repeat on a later night.
             "seen_tonight": normalized["articles"] | "SeenTonight" >> beam.Map(
-                lambda a: (a.article_id, content_sha1(a.text))),
+                lambda a: (original_id(a), content_sha1(a.text))),
             "seen_earlier": state["seen"], "dups": dups["dups"], "shingles": dups["shingles"],
             "memberships": clustered["memberships"], "copies_earlier": state["copies"],
             "merges": clustered["merges"],

@@ -108,8 +108,9 @@ def one_row_per_event(events: list[dict[str, Any]], articles: list[dict[str, Any
     event is one row under its resolved id (merge chains followed): headline, summary, canonical article,
     cohesion and names from its latest row (the resolved id's own row first, as ``schemas/latest_events.sql``
     picks), members, sources, languages and time span over all its rows, ``dt`` the partitions it is in.
-    An article read in several partitions (a revised text under one id) is shown in its latest one, and an
-    event left without members so is not shown. Partitions that touch each event once come out unchanged."""
+    An article id found in several partitions is shown in its latest one (revised texts get ids of their
+    own since 2026-12-06; earlier outputs may hold an id twice), and an event left without members so is
+    not shown. Partitions that touch each event once come out unchanged."""
     into = {m["merged_event_id"]: m["into_event_id"] for m in sorted(merges, key=lambda m: m.get("dt") or "")}
 
     def resolve(event_id: str) -> str:

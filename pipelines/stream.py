@@ -39,6 +39,7 @@ from pipelines.process_memory import return_freed_memory
 from schemas.records import Article
 from schemas.stream import DELIVERIES_SCHEMA, DELIVERY_CATEGORIES
 from schemas.tables import SCHEMAS
+from transforms.article_identity import original_id
 from transforms.article_parsing import content_sha1
 from transforms.canonicalize_events import CanonicalizeEvents
 from transforms.describe_articles import DescribeArticles
@@ -193,9 +194,9 @@ def build_stream(messages: beam.PCollection, config: StreamConfig, root: str,
     # An article id with the same text as one ingested earlier (another message, an earlier window): a repeat.
     ingested = (normalized["articles"]
                 | "LateToArrival" >> beam.ParDo(LateToArrival())
-                | "KeyByText" >> beam.Map(lambda a: (f"{a.article_id}\n{content_sha1(a.text)}", a))
+                | "KeyByText" >> beam.Map(lambda a: (f"{original_id(a)}\n{content_sha1(a.text)}", a))
                 | "FirstIngest" >> FirstPerKey(job.repeat_window_days * 86400.0, "repeats"))
-    # An id taken in earlier with another text: the site revised the article (noted, as in nightly runs).
+    # An id taken in earlier with another text: the site revised the article (renamed, as in nightly runs).
     revised = ingested["first"] | "NoteRevisedTexts" >> NoteRevisedTexts(job.repeat_window_days * 86400.0)
     stripped = (revised | "WindowIngested" >> window()
                 | "StripBoilerplate" >> StripBoilerplate(job.boilerplate, job.min_words))

@@ -8,13 +8,12 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article
-from transforms.article_identity import resolve_same_id
+from transforms.article_identity import REVISED, renamed, resolve_same_id
 from transforms.article_parsing import content_sha1
 from transforms.normalization import normalize_line, normalize_text
 
 STAGE = "normalize"
 COLLAPSED = "collapsed"
-REVISED = "id:revised_text"  # the id was ingested on an earlier night with another text
 
 
 class _ResolveIds(beam.DoFn):
@@ -35,11 +34,10 @@ class _ResolveIds(beam.DoFn):
             self._earlier.inc(len(again))
             kept = [a for a in kept if a not in again]
             collapsed = collapsed + again
-            # The same id with another text than an earlier night's: the site revised the article. It is
-            # an article of tonight (not a copy of its earlier text, see ``best_earlier``), and says so.
-            kept = [dataclasses.replace(a, repair_notes=a.repair_notes + (REVISED,))
-                    if a.article_id == article_id else a for a in kept]
+            # The same id with another text than an earlier night's: the site revised the article. The new
+            # text is an article of tonight under its own id, as a second text within one run is.
             self._revised.inc(sum(a.article_id == article_id for a in kept))
+            kept = [renamed(a, REVISED) if a.article_id == article_id else a for a in kept]
         for article in collapsed:
             self._collapsed.inc()
             yield beam.pvalue.TaggedOutput(COLLAPSED, (article.input_file, 1))
@@ -58,8 +56,8 @@ class NormalizeArticles(beam.PTransform):
     ``collapsed`` ((input_file, 1)) for the run's accounting. Same id, different text: the later texts
     are renamed (see ``resolve_same_id``). With ``seen`` ((article_id, text sha1) of articles ingested
     on earlier nights), a record whose id and text were ingested before is collapsed too (a redelivered
-    feed item); a new text under an old id is a revision of that article: tonight's article, noted
-    ``id:revised_text``. Output: dict with ``articles`` and ``collapsed``. Metrics:
+    feed item); a new text under an old id is a revision of that article: tonight's article, renamed
+    ``<id>#<8 hex>`` and noted ``id:revised_text``. Output: dict with ``articles`` and ``collapsed``. Metrics:
     ``normalize/collapsed:repeated_record``, ``normalize/collapsed:ingested_on_an_earlier_night``,
     ``normalize/repaired:id_conflict_renamed``, ``normalize/revised:new_text_of_earlier_id``.
     """

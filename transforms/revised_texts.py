@@ -1,15 +1,15 @@
-"""NoteRevisedTexts: the streaming job notes an article id that comes back with another text.
+"""NoteRevisedTexts: the streaming job renames an article id that comes back with another text.
 
 A site that updates a story publishes the same id with a new text. Nightly runs see it through their
 ``seen`` state (``NormalizeArticles``); the stream keeps, per article id, the digest of the latest text it
 took in, in keyed Beam state with an event-time timer that forgets the id ``ttl_seconds`` after its latest
-text. An article whose id is remembered with another digest is noted ``id:revised_text``, as in nightly
-runs; it goes on as an article of its window (never a copy of its own earlier text: ``best_earlier``).
-Runs after ``FirstIngest``, so a repeat (same id, same text) never reaches it.
+text. An article whose id is remembered with another digest is renamed ``<id>#<8 hex>`` and noted
+``id:revised_text``, as in nightly runs: an article of its window under an id of its own (so it never
+founds an event under the id of the one its earlier text founded). Runs after ``FirstIngest``, so a
+repeat (same id, same text) never reaches it.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Iterable, Tuple
 
 import apache_beam as beam
@@ -21,8 +21,8 @@ from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.timestamp import Duration
 
 from schemas.records import Article
+from transforms.article_identity import REVISED, original_id, renamed
 from transforms.article_parsing import content_sha1
-from transforms.normalize_articles import REVISED
 
 
 class _NoteRevised(beam.DoFn):
@@ -39,9 +39,9 @@ class _NoteRevised(beam.DoFn):
         before = latest.read()
         latest.write(digest)
         expiry.set(timestamp + self._ttl)
-        if before is not None and before != digest and REVISED not in article.repair_notes:
+        if before is not None and before != digest and article.article_id == original_id(article):
             Metrics.counter("normalize", "revised:new_text_of_earlier_id").inc()
-            article = dataclasses.replace(article, repair_notes=article.repair_notes + (REVISED,))
+            article = renamed(article, REVISED)
         yield article
 
     @on_timer(EXPIRY)
@@ -51,8 +51,8 @@ class _NoteRevised(beam.DoFn):
 
 
 class NoteRevisedTexts(beam.PTransform):
-    """Article → the same article, noted ``id:revised_text`` when its id was taken in with another text
-    within ``ttl_seconds`` of event time before. Runs in the global window (keyed state must outlive a
+    """Article → the same article, renamed ``<id>#<8 hex>`` and noted ``id:revised_text`` when its id was
+    taken in with another text within ``ttl_seconds`` of event time before. Runs in the global window (keyed state must outlive a
     window); outputs keep their timestamps, so a later ``WindowInto`` puts them back in their windows.
     Metric: ``normalize/revised:new_text_of_earlier_id`` (the nightly runs' counter)."""
 
@@ -65,7 +65,7 @@ class NoteRevisedTexts(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         return (
             articles
-            | "KeyById" >> beam.Map(lambda a: (a.article_id, a)).with_output_types(Tuple[str, Any])
+            | "KeyById" >> beam.Map(lambda a: (original_id(a), a)).with_output_types(Tuple[str, Any])
             | "Global" >> beam.WindowInto(GlobalWindows())
             | "Note" >> beam.ParDo(_NoteRevised(self._ttl))
             # Through a shuffle, as FirstPerKey's outputs: a timer's empty bundle must not reach a step

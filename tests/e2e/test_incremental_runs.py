@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -127,45 +128,45 @@ def test_the_latest_state_query_gives_each_event_once_with_its_totals(nights: di
     assert {r["resolved_event_id"]: r["total_article_count"] for r in latest} == per_event
 
 
-def test_a_revised_article_is_an_article_of_its_night_not_a_copy_of_itself(tmp_path: Path) -> None:
+def test_a_revised_article_is_a_new_article_under_an_id_of_its_own(tmp_path: Path) -> None:
     """A site changes an article's text after the night that ingested it: the next night reads the same id
-    with the new text. It was verified against its own earlier text as a copy and the night failed; now it
-    is an article of that night, noted ``id:revised_text``, in its event, and its latest text is the one
-    the copies state keeps. The same night, in a second output, a wire reprint of the earlier text anchors
-    the night's copy group (its id sorts first) and joins the earlier group: the revised text stays that
-    group's anchor, no copy of itself."""
+    with the new text. It was verified against its own earlier text as a copy and the night failed. Now it
+    is renamed ``<id>#<8 hex>`` and noted ``id:revised_text``, as a second text within one run is: an
+    update is a near-duplicate copy of its earlier text, in its group and event; an id that now carries
+    another story founds an event of its own (under the old id it would have founded one with the id of
+    the event its earlier text founded). Delivered again on a later night, the revision is a repeat."""
     lines = JSONL.read_text(encoding="utf-8").splitlines()
-    first = json.loads(lines[0])
-    revised = dict(first, text=first["text"] + "\n\nUpdate: the county said on Wednesday that the fire "
-                   "had been caused by a fault in a storage hall, and that the plant would reopen next month.")
-    reprint = dict(first, id="aa-wire/brennick-fire", source="AA Wire", url="https://aa-wire.example/brennick")
-    night1, night2, night2b = tmp_path / "night1.jsonl", tmp_path / "night2.jsonl", tmp_path / "night2b.jsonl"
-    night1.write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
-    night2.write_text(json.dumps(revised) + "\n", encoding="utf-8")
-    night2b.write_text(json.dumps(revised) + "\n" + json.dumps(reprint) + "\n", encoding="utf-8")
+    first, bridge, bittern = (json.loads(lines[i]) for i in (0, 4, 15))
+    update = dict(first, text=first["text"] + "\n\nUpdate: the county said on Wednesday that the fire "
+                  "had been caused by a fault in a storage hall, and that the plant would reopen next month.")
+    reused = dict(bridge, text=bittern["text"], title=bittern["title"])  # the id now carries another story
+    paths = {name: tmp_path / f"{name}.jsonl" for name in ("night1", "night2", "night2b")}
+    paths["night1"].write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+    paths["night2"].write_text(json.dumps(update) + "\n", encoding="utf-8")
+    paths["night2b"].write_text(json.dumps(reused) + "\n", encoding="utf-8")
     out, out_b = tmp_path / "out", tmp_path / "out_b"
     for output in (out, out_b):
-        run(output, DAY1, night1)
-    summary = run(out, DAY2, night2)
+        run(output, DAY1, paths["night1"])
+    summary = run(out, DAY2, paths["night2"])
     assert summary["totals"]["articles"] == 1 and summary["totals"]["dead_letters"] == 0
     assert summary["counters"]["normalize/revised:new_text_of_earlier_id"] == 1
-    run(out_b, DAY2, night2b)
-    night = {a["article_id"]: a for a in rows(out_b, "articles") if a["dt"] == DAY2}
-    assert night[reprint["id"]]["is_duplicate"] and night[reprint["id"]]["dup_anchor_id"] == first["id"]
-    assert not night[first["id"]]["is_duplicate"] and night[first["id"]]["dup_anchor_id"] == first["id"]
-    assert night[first["id"]]["repair_notes"] == ["id:revised_text"]
-    assert {(a["dup_group_id"], a["event_id"]) for a in night.values()} == \
-        {(a["dup_group_id"], a["event_id"]) for a in rows(out_b, "articles") if a["article_id"] == first["id"]}
+    again = run(out, "2026-03-20", paths["night2"])
+    assert (again["totals"]["articles"], again["totals"]["collapsed"]) == (0, 1)
 
-    before, after = sorted((a for a in rows(out, "articles") if a["article_id"] == first["id"]), key=lambda a: a["dt"])
-    assert (before["dt"], after["dt"]) == (DAY1, DAY2)
-    assert before["repair_notes"] == [] and after["repair_notes"] == ["id:revised_text"]
-    assert not after["is_duplicate"] and after["dup_anchor_id"] == first["id"]
-    assert after["event_id"] == before["event_id"] and after["dup_group_id"] == before["dup_group_id"]
-    earlier, copies = (pq.read_table(out / "_state" / "copies" / f"dt={day}").to_pylist() for day in (DAY1, DAY2))
-    assert sorted(r["article_id"] for r in copies) == sorted(r["article_id"] for r in earlier)  # once each
-    (row,) = [r for r in copies if r["article_id"] == first["id"]]
-    assert row["dt"] == DAY2
+    articles = {(a["article_id"], a["dt"]): a for a in rows(out, "articles")}
+    before = articles[(first["id"], DAY1)]
+    (after,) = [a for (i, dt), a in articles.items() if dt == DAY2]
+    assert re.fullmatch(re.escape(first["id"]) + "#[0-9a-f]{8}", after["article_id"])
+    assert after["repair_notes"] == ["id:revised_text"]
+    assert after["is_duplicate"] and after["dup_anchor_id"] == first["id"]
+    assert (after["dup_group_id"], after["event_id"]) == (before["dup_group_id"], before["event_id"])
+
+    run(out_b, DAY2, paths["night2b"])
+    earlier = next(a for a in rows(out_b, "articles") if a["article_id"] == bridge["id"])
+    (now,) = [a for a in rows(out_b, "articles") if a["dt"] == DAY2]
+    assert now["article_id"].startswith(bridge["id"] + "#") and not now["is_duplicate"]
+    assert now["event_id"] != earlier["event_id"]
+    assert earlier["event_id"] not in {e["event_id"] for e in rows(out_b, "events") if e["dt"] == DAY2}
 
 
 def test_a_gap_in_earlier_partitions_is_bridged_with_a_warning(tmp_path: Path, caplog) -> None:

@@ -3,6 +3,7 @@ across windows in Beam state, duplicate deliveries and repeats processed once, b
 letters, late data, and the same events as the batch job on the same articles (fake embedder)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -127,20 +128,22 @@ def test_a_reprint_in_a_later_window_is_a_copy_of_the_earlier_article(tmp_path: 
     assert rate_cut["total_article_count"] > rate_cut["article_count"]  # continued from the first window
 
 
-def test_a_revised_article_in_a_later_window_is_an_article_of_that_window(tmp_path: Path, sample_dir: Path):
-    """The Lowland Gazette's rate-cut story in one window, a revised text of it (same id) in the next: the
-    copy lookup verified it against its own earlier text and failed the window; now it is that window's
-    article, noted ``id:revised_text`` as in nightly runs, not a copy of itself, in the same group and
-    event."""
+def test_a_revised_article_in_a_later_window_is_a_new_article_under_an_id_of_its_own(tmp_path: Path,
+                                                                                     sample_dir: Path):
+    """The Lowland Gazette's rate-cut story in one window, an updated text of it (same id) in the next: the
+    copy lookup verified it against its own earlier text and failed the window. Now it is renamed
+    ``<id>#<8 hex>`` and noted ``id:revised_text``, as in nightly runs: a copy of its earlier text, in its
+    group and event."""
     records = {r["id"]: r for r in sample_records(sample_dir)}
     original = records["lowland-gazette/2026-03-18-bank-of-veltria-cuts-rates"]
     revised = dict(original, text=original["text"] + "\n\nUpdate: the bank said on Thursday that its full "
                    "statement and the board's vote would be published next week.")
     run_test_stream(_steps((0, _at(5, message("a", original))), (70, _at(65, message("b", revised)))), tmp_path)
     first, second = sorted(rows(tmp_path, "articles"), key=lambda r: r["_file"])
-    assert first["article_id"] == second["article_id"] == original["id"]
-    assert not first["is_duplicate"] and not second["is_duplicate"]
+    assert first["article_id"] == original["id"] and not first["is_duplicate"]
+    assert re.fullmatch(re.escape(original["id"]) + "#[0-9a-f]{8}", second["article_id"])
     assert (first["repair_notes"], second["repair_notes"]) == ([], ["id:revised_text"])
+    assert second["is_duplicate"] and second["dup_anchor_id"] == original["id"]
     assert (second["dup_group_id"], second["event_id"]) == (first["dup_group_id"], first["event_id"])
 
 
