@@ -77,9 +77,9 @@ def best_earlier(new_id: str, new_shingles: np.ndarray, candidates: Iterable[Ear
                  config: NearDupConfig) -> tuple[EarlierAnchor, float] | None:
     """The verified earlier anchor that ``new_id`` copies most (highest Jaccard, then lowest id) with its
     Jaccard rounded to 6 places, or None: the one decision of nightly runs and of the stream. An earlier
-    anchor with ``new_id``'s own id is an earlier text of the same article (a site updated it), not a
-    story it copies: it is no candidate, and the new text is an article of its own (it supersedes the
-    earlier one in the copies state)."""
+    anchor with ``new_id``'s own id is no candidate (an article does not copy itself; verifying it would
+    raise): a revised text arrives renamed (``article_identity.renamed``), so the ids meet only when an id
+    and its text come back after ``--repeat_window_days`` but within ``--copy_window_days``."""
     best = None
     for anchor in candidates:
         if anchor.article_id == new_id:
@@ -157,7 +157,7 @@ def copies_after(window: WindowCopies, events: Iterable[tuple[str, str, float]],
                  now: datetime) -> list[dict[str, Any]]:
     """The copies state after a window: the kept rows (their events resolved through the window's merges)
     and the window's fresh anchors with the (article id, event id, similarity) the engine gave them. A
-    fresh anchor replaces a kept row of the same id (an earlier text of the same article)."""
+    fresh anchor replaces a kept row of the same id (see ``best_earlier`` for when ids meet)."""
     events = list(events)
     fresh = {article_id for article_id, _, _ in events if article_id in window.fresh}
     rows = [dict(r, event_id=merged_into.get(r["event_id"], r["event_id"]))
@@ -188,9 +188,9 @@ class _BestEarlier(beam.DoFn):
 
 
 def rewrite_dups(element: tuple[str, dict]) -> Iterable[tuple[str, DupInfo]]:
-    """A group joined to an earlier one: every member is a copy of the earlier anchor, except the earlier
-    anchor's own revised text (same id, tonight a copy in a group anchored by a reprint of its earlier
-    text): it is that article, so it stays the group's anchor and is no copy of itself."""
+    """A group joined to an earlier one: every member is a copy of the earlier anchor, except a member
+    with the earlier anchor's own id (see ``best_earlier`` for when ids meet): it stays the group's
+    anchor, never a copy of itself."""
     _, joined = element
     matched = joined["matched"]
     for article_id, info in joined["members"]:

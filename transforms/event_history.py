@@ -140,7 +140,7 @@ class NextState(beam.PTransform):
     ``seen``: tonight's (article_id, text sha1) and the earlier ones of the last ``repeat_window_days``
     partitions; ``copies``: tonight's anchors that are not copies of earlier ones, with their
     shingles, group and event, and the earlier ones of the last ``copy_window_days`` partitions (their
-    event ids resolved through tonight's merges), one row per anchor id (the latest text of an article).
+    event ids resolved through tonight's merges), one row per anchor id (the latest).
 
     Inputs: {recent: DocFeatures, seen_tonight: (id, sha1), seen_earlier: state row,
     dups: (id, DupInfo), shingles: (anchor id, uint64[]), memberships: (anchor id, EventMembership),
@@ -189,9 +189,8 @@ class NextState(beam.PTransform):
 
 
 def _latest_text(element: tuple[str, Iterable[dict[str, Any]]]) -> dict[str, Any]:
-    """One copies row per anchor id: an article whose site changed its text since an earlier night is
-    tonight's anchor again (``best_earlier`` does not match it to its own earlier text); its latest text
-    replaces the earlier row."""
+    """One copies row per anchor id, the latest: an id can be tonight's anchor and an earlier one when it
+    comes back after the repeat window but within the copy window (``best_earlier``)."""
     _, rows = element
     return max(rows, key=lambda r: r["dt"])
 

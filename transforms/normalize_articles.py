@@ -36,8 +36,8 @@ class _ResolveIds(beam.DoFn):
             collapsed = collapsed + again
             # The same id with another text than an earlier night's: the site revised the article. The new
             # text is an article of tonight under its own id, as a second text within one run is.
-            self._revised.inc(sum(a.article_id == article_id for a in kept))
             kept = [renamed(a, REVISED) if a.article_id == article_id else a for a in kept]
+            self._revised.inc(sum(REVISED in a.repair_notes for a in kept))
         for article in collapsed:
             self._collapsed.inc()
             yield beam.pvalue.TaggedOutput(COLLAPSED, (article.input_file, 1))

@@ -160,6 +160,11 @@ def test_a_revised_article_is_a_new_article_under_an_id_of_its_own(tmp_path: Pat
     assert after["repair_notes"] == ["id:revised_text"]
     assert after["is_duplicate"] and after["dup_anchor_id"] == first["id"]
     assert (after["dup_group_id"], after["event_id"]) == (before["dup_group_id"], before["event_id"])
+    # A copy adds no anchor: the copies state holds each anchor once, the earlier text's row as written.
+    earlier, copies = (pq.read_table(out / "_state" / "copies" / f"dt={day}").to_pylist() for day in (DAY1, DAY2))
+    assert sorted(r["article_id"] for r in copies) == sorted(r["article_id"] for r in earlier)
+    (row,) = [r for r in copies if r["article_id"] == first["id"]]
+    assert row["dt"] == DAY1
 
     run(out_b, DAY2, paths["night2b"])
     earlier = next(a for a in rows(out_b, "articles") if a["article_id"] == bridge["id"])
