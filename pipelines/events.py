@@ -26,7 +26,7 @@ from apache_beam.runners.runner import PipelineState
 from pipelines import progress, publish, state_store
 from pipelines.config import JobConfig, job_config
 from pipelines.locking import output_lock
-from pipelines.options import ConfigError, unknown_options
+from pipelines.options import ConfigError, JobOptions, unknown_options
 from pipelines.process_memory import return_freed_memory
 from pipelines.storage_errors import storage_problem
 from schemas.records import Article
@@ -96,14 +96,15 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
         for stage, pcoll in zip(progress.STAGES, (read["articles"], clean, embeddings, clustered["memberships"])):
             progress.count_into(pcoll, stage)
     dead_letters = (read["dead_letters"], stripped["dead_letters"]) | "DeadLetters" >> beam.Flatten()
-    written = {
+    outputs = {
         "events": history["events"],
         "articles": tables["articles"],
         "dead_letters": dead_letters,
         "event_merges": history["merges"],
         "read_counts": read["read_counts"],
         "collapsed": normalized["collapsed"],
-    } | "WriteEventTables" >> WriteEventTables(root, config.partition, config.output_shards)
+    }
+    state_files = {}
     if config.partition:
         nxt = {
             "recent": clustered["recent"],
@@ -114,10 +115,10 @@ def build(pipeline: beam.Pipeline, config: JobConfig, root: str,
             "memberships": clustered["memberships"], "copies_earlier": state["copies"],
             "merges": clustered["merges"],
         } | "NextState" >> NextState(config.date, config.repeat_window_days, config.copy_window_days)
-        written.update({f"_state/{t}": files for t, files in (
-            {"events": history["state_events"], **nxt}
-            | "WriteStateTables" >> state_store.WriteStateTables(root, config.partition)).items()})
-    return written
+        outputs.update({f"{state_store.STATE}/{t}": rows for t, rows in {"events": history["state_events"], **nxt}.items()})
+        state_files = state_store.state_files(root, config.partition)
+    written = outputs | "WriteEventTables" >> WriteEventTables(root, config.partition, config.output_shards, state_files)
+    return {"tables": written}
 
 
 # Input bytes per grouping shard when --grouping_shards is not given, and the most shards chosen so.
@@ -205,7 +206,7 @@ def run(argv: list[str] | None = None, model_handler: EmbeddingHandler | None = 
     unknown = unknown_options(argv)
     if unknown:
         raise ConfigError(f"unknown option(s): {' '.join(unknown)}")
-    options = PipelineOptions(argv)
+    options = JobOptions(argv)
     config = job_config(options)
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]

@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, timedelta
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.state import STATE_SCHEMAS
+from transforms.write_tables import TableFiles
 
 LOG = logging.getLogger("storybeam.state")
 STATE = "_state"
@@ -74,24 +74,9 @@ def read_state(pipeline: beam.Pipeline, output: str, dt: str | None) -> dict[str
     return out
 
 
-class WriteStateTables(beam.PTransform):
-    """{events, recent, seen, copies: row dicts} → Parquet under ``root/_state/<table>/<partition>/``
-    with the explicit schemas of ``schemas/state.py``."""
-
-    def __init__(self, root: str, partition: str, num_shards: int = 1) -> None:
-        super().__init__()
-        self._root, self._partition, self._num_shards = root, partition, num_shards
-
-    def expand(self, tables: dict[str, beam.PCollection]) -> dict[str, Any]:
-        return {
-            table: tables[table] | f"State:{table}:Write" >> beam.io.WriteToParquet(
-                state_prefix(self._root, table, self._partition),
-                schema=schema,
-                codec="zstd",
-                use_compliant_nested_type=True,
-                file_name_suffix=".parquet",
-                num_shards=self._num_shards,
-                shard_name_template="-SSSSS-of-NNNNN",
-            )
-            for table, schema in STATE_SCHEMAS.items()
-        }
+def state_files(root: str, partition: str) -> dict[str, TableFiles]:
+    """The files of the next run's state under ``root/_state/<table>/<partition>/``, keyed ``_state/<table>``,
+    with the explicit schemas of ``schemas/state.py`` (written with the tables: ``WriteEventTables``'s
+    ``more``)."""
+    return {f"{STATE}/{table}": TableFiles(state_prefix(root, table, partition), schema)
+            for table, schema in STATE_SCHEMAS.items()}

@@ -2,21 +2,28 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import apache_beam as beam
 
 from schemas.tables import SCHEMAS
+from transforms.write_tables import TableFiles, WriteTables
 
 PART = "part"
-SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
 ACCOUNTING = "_accounting"
+TEMP = "_tmp"
 
 
 def table_prefix(root: str, table: str, partition: str | None) -> str:
     """``root/table/[dt=…/]part`` — file names are deterministic: part-00000-of-0000N.parquet."""
     parts = [root.rstrip("/"), table] + ([partition] if partition else []) + [PART]
     return "/".join(parts)
+
+
+def event_table_files(root: str, partition: str | None, num_shards: int = 1) -> dict[str, TableFiles]:
+    """The files of the output tables and of the accounting lines under ``root``."""
+    files = {table: TableFiles(table_prefix(root, table, partition), schema, num_shards) for table, schema in SCHEMAS.items()}
+    files[ACCOUNTING] = TableFiles(f"{root.rstrip('/')}/{ACCOUNTING}/{PART}", None, 1, ".jsonl")
+    return files
 
 
 def _accounting_line(element: tuple[str, dict[str, list[int]]]) -> str:
@@ -28,41 +35,27 @@ def _accounting_line(element: tuple[str, dict[str, list[int]]]) -> str:
 
 
 class WriteEventTables(beam.PTransform):
-    """{events: EventRow, articles: ArticleRow, dead_letters: DeadLetter, read_counts: (file, n),
-    collapsed: (file, 1)} → Parquet tables under ``root`` (zstd, standard nested lists, explicit schemas
-    from ``schemas/tables.py``) and ``root/_accounting/`` (JSON lines: records read and collapsed per
-    input file, for the run's accounting check). ``root`` is a staging folder: the job publishes it only
-    after the whole run succeeded.
+    """{events: EventRow, articles: ArticleRow, dead_letters: DeadLetter, event_merges: EventMergeRow,
+    read_counts: (file, n), collapsed: (file, 1)} → Parquet tables under ``root`` (zstd, standard nested
+    lists, explicit schemas from ``schemas/tables.py``) and ``root/_accounting/`` (JSON lines: records read
+    and collapsed per input file, for the run's accounting check); → the paths written. ``root`` is a
+    staging folder: the job publishes it only after the whole run succeeded.
+
+    ``more`` names the files of further tables in the input (the nightly job's state): they are written by
+    the same step (``transforms/write_tables.py``: one grouping for every table of the run).
     """
 
-    def __init__(self, root: str, partition: str | None = None, num_shards: int = 1) -> None:
+    def __init__(self, root: str, partition: str | None = None, num_shards: int = 1,
+                 more: dict[str, TableFiles] | None = None) -> None:
         super().__init__()
         self._root = root
-        self._partition = partition
-        self._num_shards = num_shards
+        self._files = {**event_table_files(root, partition, num_shards), **(more or {})}
 
-    def expand(self, tables: dict[str, beam.PCollection]) -> dict[str, Any]:
-        results: dict[str, Any] = {}
-        for table, schema in SCHEMAS.items():
-            results[table] = (
-                tables[table]
-                | f"{table}:ToRow" >> beam.Map(lambda record: record.to_row())
-                | f"{table}:Write" >> beam.io.WriteToParquet(
-                    table_prefix(self._root, table, self._partition),
-                    schema=schema,
-                    codec="zstd",
-                    use_compliant_nested_type=True,
-                    file_name_suffix=".parquet",
-                    num_shards=self._num_shards,
-                    shard_name_template=SHARD_TEMPLATE,
-                )
-            )
-        results[ACCOUNTING] = (
+    def expand(self, tables: dict[str, beam.PCollection]) -> beam.PCollection:
+        rows = {name: pcoll for name, pcoll in tables.items() if name not in ("read_counts", "collapsed")}
+        rows[ACCOUNTING] = (
             {"read": tables["read_counts"], "collapsed": tables["collapsed"]}
             | "Accounting:Join" >> beam.CoGroupByKey()
             | "Accounting:Line" >> beam.Map(_accounting_line)
-            | "Accounting:Write" >> beam.io.WriteToText(
-                f"{self._root.rstrip('/')}/{ACCOUNTING}/part", file_name_suffix=".jsonl",
-                num_shards=1, shard_name_template=SHARD_TEMPLATE)
         )
-        return results
+        return rows | "Write" >> WriteTables(self._files, f"{self._root.rstrip('/')}/{TEMP}")

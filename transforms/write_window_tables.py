@@ -11,16 +11,15 @@ explicit ones of ``schemas/tables.py`` (and ``schemas/stream.py``); nothing is i
 """
 from __future__ import annotations
 
-import io
-import uuid
+import functools
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import apache_beam as beam
 import pyarrow as pa
-import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+
+from transforms.write_tables import as_row, write_atomically, write_parquet
 
 STAGE = "write_window_tables"
 TEMP = "_stream_tmp"
@@ -47,54 +46,29 @@ def window_file(root: str, table: str, window: Any, pane_index: int) -> str:
             f"part-{start:%Y%m%dT%H%M%S}Z-{seconds}s-p{pane_index:03d}.parquet")
 
 
-def _ensure_folder(path: str) -> None:
-    folder = path.rsplit("/", 1)[0]
-    if "://" in folder and not folder.startswith("file://"):
-        return  # object stores have no folders
-    try:
-        FileSystems.mkdirs(folder)
-    except IOError:
-        pass  # already there
-
-
-def write_atomically(path: str, table: pa.Table, temp_root: str) -> None:
-    """``table`` as zstd Parquet at ``path``, visible only once whole."""
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", use_compliant_nested_type=True)
-    temp = f"{temp_root.rstrip('/')}/{uuid.uuid4().hex}.parquet.inprogress"
-    _ensure_folder(temp)
-    with FileSystems.create(temp) as f:
-        f.write(buffer.getvalue())
-    _ensure_folder(path)
-    if FileSystems.exists(path):  # a retried bundle: the same window and pane, the same rows
-        FileSystems.delete([path])
-    FileSystems.rename([temp], [path])
-
-
 class _WriteWindow(beam.DoFn):
-    def __init__(self, root: str, table: str, schema: pa.Schema) -> None:
-        self._root, self._table, self._schema = root, table, schema
+    def __init__(self, root: str, schemas: dict[str, pa.Schema]) -> None:
+        self._root, self._schemas = root, schemas
 
-    def process(self, element: tuple[Any, Iterable[dict[str, Any]]], window=beam.DoFn.WindowParam,
+    def process(self, element: tuple[str, Iterable[dict[str, Any]]], window=beam.DoFn.WindowParam,
                 pane=beam.DoFn.PaneInfoParam) -> Iterable[str]:
-        _, rows = element
+        table, rows = element
         rows = list(rows)
-        path = window_file(self._root, self._table, window, pane.index)
-        write_atomically(path, pa.Table.from_pylist(rows, schema=self._schema), f"{self._root}/{TEMP}")
-        Metrics.counter(STAGE, f"{self._table}:files").inc()
-        Metrics.counter(STAGE, f"{self._table}:rows").inc(len(rows))
+        path = window_file(self._root, table, window, pane.index)
+        write_atomically(path, functools.partial(write_parquet, schema=self._schemas[table], rows=rows),
+                         f"{self._root}/{TEMP}")
+        Metrics.counter(STAGE, f"{table}:files").inc()
+        Metrics.counter(STAGE, f"{table}:rows").inc(len(rows))
         yield path
 
 
-def _as_row(record: Any) -> dict[str, Any]:
-    return record if isinstance(record, dict) else record.to_row()
-
-
 class WriteWindowTables(beam.PTransform):
-    """{table: windowed records (with ``to_row()``) or row dicts} → {table: the paths written}.
+    """{table: windowed records (with ``to_row()``) or row dicts} → the paths written.
 
-    ``schemas`` maps each table to its explicit pyarrow schema. One file per window pane that has
-    rows (an empty window writes nothing). Metrics: ``write_window_tables/<table>:files``, ``:rows``.
+    ``schemas`` maps each table to its explicit pyarrow schema. One file per table and window pane that
+    has rows (an empty window writes nothing). Every table's rows are grouped in one step, keyed by table
+    (a step per table cost the runner stages per window; ``transforms/write_tables.py``).
+    Metrics: ``write_window_tables/<table>:files``, ``:rows``.
     """
 
     def __init__(self, root: str, schemas: dict[str, pa.Schema]) -> None:
@@ -102,13 +76,10 @@ class WriteWindowTables(beam.PTransform):
         self._root = root.rstrip("/")
         self._schemas = schemas
 
-    def expand(self, tables: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
-        written = {}
-        for table, rows in tables.items():
-            written[table] = (
-                rows
-                | f"{table}:ToRow" >> beam.Map(lambda r: (None, _as_row(r)))
-                | f"{table}:GroupWindow" >> beam.GroupByKey()
-                | f"{table}:Write" >> beam.ParDo(_WriteWindow(self._root, table, self._schemas[table]))
-            )
-        return written
+    def expand(self, tables: dict[str, beam.PCollection]) -> beam.PCollection:
+        keyed = [rows | f"{table}:Key" >> beam.Map(lambda r, t: (t, as_row(r)), table)
+                 for table, rows in sorted(tables.items())]
+        return (keyed
+                | "Flatten" >> beam.Flatten()
+                | "GroupWindow" >> beam.GroupByKey()
+                | "Write" >> beam.ParDo(_WriteWindow(self._root, self._schemas)))

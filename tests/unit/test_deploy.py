@@ -95,6 +95,10 @@ def test_graph_survives_a_runner_api_round_trip_for_dataflow() -> None:
     top = {t.unique_name for t in proto.components.transforms.values() if "/" not in t.unique_name}
     assert {"ReadArticles", "NormalizeArticles", "StripBoilerplate", "DetectNearDuplicates", "EmbedArticles",
             "ClusterEvents", "CanonicalizeEvents", "WriteEventTables"} <= top
+    # Every table and the state are written by one grouping step (each WriteToParquet was four stages).
+    names = labels(proto)
+    assert [n for n in names if n.endswith("/GroupByFile")] == ["WriteEventTables/Write/GroupByFile"]
+    assert not [n for n in names if "WriteImpl" in n or "WriteToParquet" in n]
 
     # Every step runs in our container; only the embedding step asks for the GPU.
     for env in proto.components.environments.values():
