@@ -34,7 +34,7 @@ from apache_beam.utils.windowed_value import PaneInfoTiming
 
 from pipelines.config import JobConfig, job_config
 from pipelines.events import check_output_writable, release_raw_text
-from pipelines.options import ConfigError, StorybeamOptions, unknown_options
+from pipelines.options import ConfigError, JobOptions, StorybeamOptions, unknown_options
 from pipelines.process_memory import return_freed_memory
 from schemas.records import Article
 from schemas.stream import DELIVERIES_SCHEMA, DELIVERY_CATEGORIES
@@ -255,7 +255,7 @@ def start(argv: list[str], model_handler: EmbeddingHandler | None = None) -> tup
     unknown = unknown_options(argv)
     if unknown:
         raise ConfigError(f"unknown option(s): {' '.join(unknown)}")
-    options = PipelineOptions(argv)
+    options = JobOptions(argv)
     config = stream_config(options)
     options.view_as(StandardOptions).streaming = True
     if model_handler is None:

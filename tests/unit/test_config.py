@@ -89,3 +89,23 @@ def test_the_readme_options_table_lists_every_option_with_its_default():
         stated = re.search(r"\(default (-?[0-9.]+)", help_text)
         if stated:
             assert rows[name].split()[0] == stated.group(1), name
+
+
+def test_job_options_make_each_view_once_and_share_its_values():
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions, TypeOptions
+
+    from pipelines.options import JobOptions, StorybeamOptions
+
+    argv = ["--input", "a.jsonl", "--output", "out", "--direct_num_workers", "2", "--max_seq_length", "64",
+            "--reference_time", "2026-12-06T00:00:00+00:00"]
+    options, plain = JobOptions(argv), PipelineOptions(argv)
+    assert options.view_as(TypeOptions) is options.view_as(TypeOptions)
+    assert options.view_as(StorybeamOptions).input == plain.view_as(StorybeamOptions).input == ["a.jsonl"]
+    assert options.view_as(DirectOptions).direct_num_workers == 2
+    assert job_config(options) == job_config(plain)
+    # A value set through one view is seen through every other, and by the runner (get_all_options).
+    options.view_as(TypeOptions).pipeline_type_check = False
+    options.view_as(StandardOptions).streaming = True
+    assert options.get_all_options()["pipeline_type_check"] is False
+    assert options.get_all_options()["streaming"] is True
+    assert unknown_options(argv) == []
