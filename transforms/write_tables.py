@@ -148,7 +148,8 @@ class WriteTables(beam.PTransform):
         ]
         pipeline = next(iter(rows.values())).pipeline
         shards = pipeline | "EveryShard" >> beam.Create(
-            [((table, shard), None) for table in sorted(rows) for shard in range(self._tables[table].num_shards)])
+            [((table, shard), None) for table in sorted(rows) for shard in range(self._tables[table].num_shards)],
+            reshuffle=False)  # a few markers: a reshuffle would cost stages of its own
         return ((*keyed, shards)
                 | "Flatten" >> beam.Flatten()
                 | "GroupByFile" >> beam.GroupByKey()
