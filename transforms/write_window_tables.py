@@ -47,28 +47,30 @@ def window_file(root: str, table: str, window: Any, pane_index: int) -> str:
 
 
 class _WriteWindow(beam.DoFn):
-    def __init__(self, root: str, schemas: dict[str, pa.Schema]) -> None:
-        self._root, self._schemas = root, schemas
+    def __init__(self, root: str, table: str, schema: pa.Schema) -> None:
+        self._root, self._table, self._schema = root, table, schema
 
-    def process(self, element: tuple[str, Iterable[dict[str, Any]]], window=beam.DoFn.WindowParam,
+    def process(self, element: tuple[Any, Iterable[dict[str, Any]]], window=beam.DoFn.WindowParam,
                 pane=beam.DoFn.PaneInfoParam) -> Iterable[str]:
-        table, rows = element
+        _, rows = element
         rows = list(rows)
-        path = window_file(self._root, table, window, pane.index)
-        write_atomically(path, functools.partial(write_parquet, schema=self._schemas[table], rows=rows),
+        path = window_file(self._root, self._table, window, pane.index)
+        write_atomically(path, functools.partial(write_parquet, schema=self._schema, rows=rows),
                          f"{self._root}/{TEMP}")
-        Metrics.counter(STAGE, f"{table}:files").inc()
-        Metrics.counter(STAGE, f"{table}:rows").inc(len(rows))
+        Metrics.counter(STAGE, f"{self._table}:files").inc()
+        Metrics.counter(STAGE, f"{self._table}:rows").inc(len(rows))
         yield path
 
 
 class WriteWindowTables(beam.PTransform):
-    """{table: windowed records (with ``to_row()``) or row dicts} → the paths written.
+    """{table: windowed records (with ``to_row()``) or row dicts} → {table: the paths written}.
 
-    ``schemas`` maps each table to its explicit pyarrow schema. One file per table and window pane that
-    has rows (an empty window writes nothing). Every table's rows are grouped in one step, keyed by table
-    (a step per table cost the runner stages per window; ``transforms/write_tables.py``).
-    Metrics: ``write_window_tables/<table>:files``, ``:rows``.
+    ``schemas`` maps each table to its explicit pyarrow schema. One file per window pane that has
+    rows (an empty window writes nothing). Metrics: ``write_window_tables/<table>:files``, ``:rows``.
+
+    A grouping step per table, unlike the batch job's one step for all (``transforms/write_tables.py``):
+    the step names of a running stream are what an in-place update maps its buffered windows by
+    (deploy/README.md), so they stay as they are.
     """
 
     def __init__(self, root: str, schemas: dict[str, pa.Schema]) -> None:
@@ -76,10 +78,13 @@ class WriteWindowTables(beam.PTransform):
         self._root = root.rstrip("/")
         self._schemas = schemas
 
-    def expand(self, tables: dict[str, beam.PCollection]) -> beam.PCollection:
-        keyed = [rows | f"{table}:Key" >> beam.Map(lambda r, t: (t, as_row(r)), table)
-                 for table, rows in sorted(tables.items())]
-        return (keyed
-                | "Flatten" >> beam.Flatten()
-                | "GroupWindow" >> beam.GroupByKey()
-                | "Write" >> beam.ParDo(_WriteWindow(self._root, self._schemas)))
+    def expand(self, tables: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
+        written = {}
+        for table, rows in tables.items():
+            written[table] = (
+                rows
+                | f"{table}:ToRow" >> beam.Map(lambda r: (None, as_row(r)))
+                | f"{table}:GroupWindow" >> beam.GroupByKey()
+                | f"{table}:Write" >> beam.ParDo(_WriteWindow(self._root, table, self._schemas[table]))
+            )
+        return written

@@ -58,7 +58,7 @@ def test_dataflow_streaming_builds_the_same_graph_as_the_local_runner():
     dataflow = _graph(base + ["--runner", "DataflowRunner", "--streaming", "--project", "storybeam-test",
                               "--region", "europe-west1"])
     assert local == dataflow
-    assert "AdvanceEvents/Advance" in local and "WriteWindowTables/GroupWindow" in local
+    assert "AdvanceEvents/Advance" in local and "WriteWindowTables/events:Write" in local
 
 
 def _parse(payload: bytes, publish_time=None, config=ReadConfig()):
