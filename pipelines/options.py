@@ -16,7 +16,7 @@ class JobOptions(PipelineOptions):
 
     Beam's ``view_as`` parses the flags again, with a new argparse parser, on every call, and building a
     graph calls it for every transform applied: ~2,500 times for the nightly job, 1.4 of its 2.3 s of
-    building (README Speed). Every view reads and writes the one set of values it shares with the options
+    building (one-off timing of ``events.build``, 2026-12-06). Every view reads and writes the one set of values it shares with the options
     (``_all_options``), so a view made once is the view made again.
     """
 
