@@ -18,10 +18,13 @@ import logging
 import re
 from datetime import date, timedelta
 
+from typing import Any, Iterator
+
 import apache_beam as beam
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.state import STATE_SCHEMAS
+from schemas.state import STATE_SCHEMAS, check_state_schema, state_rows
 from transforms.write_tables import TableFiles
 
 LOG = logging.getLogger("storybeam.state")
@@ -63,15 +66,32 @@ def earlier_date(output: str, run_date: str) -> str | None:
 
 
 def read_state(pipeline: beam.Pipeline, output: str, dt: str | None) -> dict[str, beam.PCollection]:
-    """Every state table of ``dt`` as a PCollection of row dicts (empty ones when ``dt`` is None)."""
+    """Every state table of ``dt`` as a PCollection of row dicts (empty ones when ``dt`` is None); lists of
+    numbers come as numpy arrays (``schemas.state.state_rows``). The snapshot's files are listed now, when
+    the graph is built (a table without files is an error: every snapshot writes each table's files, empty
+    or not), and each file is read where the runner puts it."""
     out: dict[str, beam.PCollection] = {}
     for table in STATE_SCHEMAS:
         if dt is None:
             out[table] = pipeline | f"State:{table}:None" >> beam.Create([])
-        else:
-            pattern = f"{output.rstrip('/')}/{STATE}/{table}/dt={dt}/*.parquet"
-            out[table] = pipeline | f"State:{table}:Read" >> beam.io.ReadFromParquet(pattern)
+            continue
+        pattern = f"{output.rstrip('/')}/{STATE}/{table}/dt={dt}/*.parquet"
+        files = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+        if not files:
+            raise FileNotFoundError(f"the state snapshot of {dt} has no files for {table!r}: {pattern}")
+        out[table] = (pipeline
+                      | f"State:{table}:Files" >> beam.Create(files, reshuffle=len(files) > 1)
+                      | f"State:{table}:Read" >> beam.FlatMap(read_state_file, table))
     return out
+
+
+def read_state_file(path: str, table: str, rows_per_batch: int = 4096) -> Iterator[dict[str, Any]]:
+    """The rows of one state file, a batch of rows at a time, after checking its schema version and columns."""
+    with FileSystems.open(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        check_state_schema(table, parquet.schema_arrow, path)
+        for batch in parquet.iter_batches(batch_size=rows_per_batch, columns=STATE_SCHEMAS[table].names):
+            yield from state_rows(table, batch)
 
 
 def state_files(root: str, partition: str) -> dict[str, TableFiles]:

@@ -20,7 +20,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -99,6 +99,47 @@ STATE_SCHEMAS: dict[str, pa.Schema] = {
     "seen": STATE_SEEN_SCHEMA,
     "copies": STATE_COPIES_SCHEMA,
 }
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def check_state_schema(table: str, schema: pa.Schema, where: str) -> None:
+    """Raise ValueError unless ``schema`` (a stored file's) is of this code's major version of ``table`` and
+    has every column this code reads."""
+    wanted = STATE_SCHEMAS[table]
+    stored = (schema.metadata or {}).get(b"storybeam.schema_version", b"").decode()
+    version = STATE_SCHEMA_VERSIONS[table]
+    if stored.split(".")[0] != version.split(".")[0]:
+        raise ValueError(f"{where}: state table {table!r} has schema version {stored or 'none'!r}; "
+                         f"this code reads {version!r}")
+    missing = [name for name in wanted.names if name not in schema.names]
+    if missing:
+        raise ValueError(f"{where}: state table {table!r} lacks the columns {missing}")
+
+
+def _number_list(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) and (pa.types.is_integer(kind.value_type) or pa.types.is_floating(kind.value_type))
+
+
+def _arrays(column: pa.ListArray) -> list[np.ndarray | None]:
+    """Each row's list of numbers as its own numpy array (of the column's element type)."""
+    offsets = column.offsets.to_numpy()
+    values = column.values.to_numpy(zero_copy_only=False)
+    valid = column.is_valid().to_numpy(zero_copy_only=False) if column.null_count else None
+    return [values[offsets[i]:offsets[i + 1]].copy() if valid is None or valid[i] else None
+            for i in range(len(column))]
+
+
+def state_rows(table: str, batch: pa.RecordBatch) -> Iterator[dict[str, Any]]:
+    """The rows of a record batch of a state table, as dicts of this code's columns. Lists of numbers come
+    as numpy arrays (vectors, term ids, shingle hashes: one array per row, not a Python object per
+    number); every other value as ``pyarrow``'s ``to_pylist`` gives it."""
+    columns = {}
+    for name in STATE_SCHEMAS[table].names:
+        column = batch.column(name)
+        columns[name] = _arrays(column) if _number_list(column.type) else column.to_pylist()
+    for i in range(batch.num_rows):
+        yield {name: values[i] for name, values in columns.items()}
 
 
 # --- conversions ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ by ``(table, shard)``, flattened and grouped once; one step writes each group to
 it appears (written under ``temp_root`` and renamed into place; a retried bundle rewrites the same file).
 
 File names are deterministic, ``<prefix>-SSSSS-of-NNNNN<suffix>``, and every shard is written even when
-it has no rows (a reader, or the next night's ``ReadFromParquet``, finds the table's file with its schema).
+it has no rows (a reader, or the next night's ``read_state``, finds the table's file with its schema).
 A row goes to the shard of its first field's value (``crc32``), so a rerun puts it in the same file.
 """
 from __future__ import annotations
