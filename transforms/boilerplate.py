@@ -63,7 +63,7 @@ from transforms.boilerplate_phrases import (
     fold_case,
     phrase_matcher,
 )
-from transforms.language import ALL_STOPWORDS, MIN_TOKENS, STOPWORDS, language_from_counts, letter_tokens
+from transforms.language import ALL_STOPWORDS, STOPWORDS, language_from_counts, letter_tokens
 from transforms.normalization import normalize_line
 
 
@@ -315,7 +315,7 @@ def _facts_of(text: str) -> _Facts:
         numeric = figures >= 3 and figures >= 0.3 * len(row)
     # Built as a plain tuple (in _Facts' field order): the keyword constructor costs more than the rest.
     return _new_facts(_Facts, (
-        words, tokens, key, len(letters), list(filter(_ALL_STOPWORDS.__contains__, letters)), has_digit,
+        words, tokens, key, len(letters), [t for t in letters if t in _ALL_STOPWORDS], has_digit,
         # Units are stripped: "ends with" is the end-of-line regex's answer without a scan.
         text[-1:] in _SENTENCE_END_CHARS, text.endswith(("..", "\u2026")),
         int(head.group(1)) if head else None,
@@ -327,12 +327,19 @@ def _facts_of(text: str) -> _Facts:
 _new_facts = tuple.__new__
 
 
-def _language_of(lines: list[_Line]) -> str | None:
-    """detect_language of the text made of ``lines``, from their counted tokens."""
-    n_tokens = sum(ln.letter_count for ln in lines)
-    if n_tokens < MIN_TOKENS:
-        return None
-    return language_from_counts(Counter(chain.from_iterable(ln.stopwords for ln in lines)), n_tokens)
+def _stopword_counts(lines: list[_Line]) -> tuple[Counter[str], int]:
+    """The stopwords of ``lines`` counted, and their number of letter tokens: what ``language_from_counts``
+    decides on (detect_language of the text made of the lines)."""
+    return Counter(chain.from_iterable(ln.stopwords for ln in lines)), sum(ln.letter_count for ln in lines)
+
+
+def _language_without(counts: Counter[str], n_tokens: int, removed: list[_Line]) -> str | None:
+    """detect_language of the text of the lines counted in ``counts`` / ``n_tokens`` less the ``removed``
+    ones, counting only the removed lines (a page's boilerplate is short; its body is long). ``counts`` is
+    changed."""
+    gone, gone_tokens = _stopword_counts(removed)
+    counts.subtract(gone)  # zero counts add nothing to a language's score
+    return language_from_counts(counts, n_tokens - gone_tokens)
 
 
 def _set_stop_share(line: _Line, stopwords: frozenset[str]) -> None:
@@ -394,9 +401,10 @@ def _sentence_line(line: _Line) -> bool:
         return False
     head = line.text[:_MAX_WORD_CHARS * 40]
     if head.isascii():
-        shape = head.encode("ascii").translate(_ASCII_CASE)
-        n_words = len(shape.split())
-        capitalised = (b" " + shape).count(b" U")
+        # Letters map to "U" / "l", the rest to spaces: a word starts at each " U" or " l".
+        shape = b" " + head.encode("ascii").translate(_ASCII_CASE)
+        capitalised = shape.count(b" U")
+        n_words = capitalised + shape.count(b" l")
     else:
         words = _LETTERS_WORD.findall(head)
         n_words = len(words)
@@ -822,7 +830,8 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
     lines = [_features(members, " ".join(stripped[i] for i in members) if len(members) > 1 else stripped[members[0]])
              for members in _units(stripped)]
     # The page's language from the units' own tokens (the same tokens as detect_language(text)).
-    language = _language_of(lines)
+    counts, n_tokens = _stopword_counts(lines)
+    language = language_from_counts(counts, n_tokens)
     stopwords = STOPWORDS.get(language, _ALL_STOPWORDS) if language else _ALL_STOPWORDS
     for line in lines:
         _set_stop_share(line, stopwords)
@@ -942,5 +951,5 @@ def strip_boilerplate(text: str, config: BoilerplateConfig, furniture: frozenset
                      for ln in lines if ln.line_no in reasons for i in ln.members)
     clean_text = "\n".join(raw_lines[i] for ln in lines if ln.line_no not in reasons for i in ln.members)
     return StripResult(clean_text=clean_text, removals=removals, title_line=title_line,
-                       language=_language_of([ln for ln in lines if ln.line_no not in reasons]) if reasons
-                       else language)
+                       language=_language_without(counts, n_tokens, [ln for ln in lines if ln.line_no in reasons])
+                       if reasons else language)
