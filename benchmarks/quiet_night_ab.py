@@ -10,6 +10,11 @@ times and alternating which goes first, each runs the night itself (the stories 
 on a fresh copy of its night-1 output, as its own process (``python -m pipelines.events`` in its own
 checkout, REV's in a ``git worktree``). Printed: wall and CPU seconds of every run, the medians, the
 ratio, and the Beam stages and transforms of the night's graph for each code.
+
+``--scaled N`` takes the stories from ``benchmarks/corpora.py``'s ``scaled_corpus(N)`` instead (N reworded
+variants of the labelled articles over 8 weeks): night 1 is every story before the corpus's last day, in
+one run, so the state holds N anchors' shingles (all within the copy window) and the live events of 8
+weeks; the night is the last day's stories. That is a night of a feed of N articles a week.
 """
 from __future__ import annotations
 
@@ -76,9 +81,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--night", type=date.fromisoformat, default=date(2017, 1, 2),
                         help="the quiet night: the stories published on this day")
     parser.add_argument("--state_days", type=int, default=92, help="night 1: the stories of this many days before")
+    parser.add_argument("--scaled", type=int, default=0,
+                        help="N: the stories of scaled_corpus(N), the night its last day (--night, --state_days and "
+                             "--events_jsonl unused)")
     args = parser.parse_args(argv)
 
-    records = [json.loads(line) for line in args.events_jsonl.open(encoding="utf-8")]
+    if args.scaled:
+        sys.path.insert(0, str(REPO))
+        from benchmarks.corpora import scaled_corpus
+
+        records = scaled_corpus(args.scaled, SHARED / "eval")
+        args.night = max(published_day(r) for r in records if r.get("published_at"))
+        args.state_days = (args.night - min(published_day(r) for r in records if r.get("published_at"))).days
+        args.events_jsonl = Path(f"scaled_corpus({args.scaled})")
+    else:
+        records = [json.loads(line) for line in args.events_jsonl.open(encoding="utf-8")]
     first = args.night - timedelta(days=args.state_days + 1)
     night1 = [r for r in records if r.get("published_at") and first <= published_day(r) < args.night - timedelta(days=1)]
     night2 = [r for r in records if r.get("published_at") and published_day(r) == args.night]
