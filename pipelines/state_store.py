@@ -24,6 +24,7 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.options import ConfigError
 from schemas.state import STATE_SCHEMAS, check_state_schema, state_rows
 from transforms.write_tables import TableFiles
 
@@ -67,9 +68,10 @@ def earlier_date(output: str, run_date: str) -> str | None:
 
 def read_state(pipeline: beam.Pipeline, output: str, dt: str | None) -> dict[str, beam.PCollection]:
     """Every state table of ``dt`` as a PCollection of row dicts (empty ones when ``dt`` is None); lists of
-    numbers come as numpy arrays (``schemas.state.state_rows``). The snapshot's files are listed now, when
-    the graph is built (a table without files is an error: every snapshot writes each table's files, empty
-    or not), and each file is read where the runner puts it."""
+    numbers come as numpy arrays (``schemas.state.state_rows``). The snapshot's files are listed and their
+    schemas checked now, when the graph is built: a table without files (every snapshot writes each table's
+    files, empty or not), a file of another major schema version or without a column this code reads is a
+    ``ConfigError`` before any work. Each file is read where the runner puts it."""
     out: dict[str, beam.PCollection] = {}
     for table in STATE_SCHEMAS:
         if dt is None:
@@ -78,7 +80,13 @@ def read_state(pipeline: beam.Pipeline, output: str, dt: str | None) -> dict[str
         pattern = f"{output.rstrip('/')}/{STATE}/{table}/dt={dt}/*.parquet"
         files = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
         if not files:
-            raise FileNotFoundError(f"the state snapshot of {dt} has no files for {table!r}: {pattern}")
+            raise ConfigError(f"the state snapshot of {dt} has no files for {table!r}: {pattern}")
+        for path in files:
+            with FileSystems.open(path) as handle:
+                try:
+                    check_state_schema(table, pq.read_schema(handle), path)
+                except ValueError as e:
+                    raise ConfigError(str(e)) from e
         out[table] = (pipeline
                       | f"State:{table}:Files" >> beam.Create(files, reshuffle=len(files) > 1)
                       | f"State:{table}:Read" >> beam.FlatMap(read_state_file, table))

@@ -148,12 +148,13 @@ def test_a_state_file_of_another_major_version_or_without_a_column_is_refused(tm
         list(read_state_file(path, "copies"))
 
 
-def test_read_state_reads_every_file_of_the_snapshot_and_refuses_a_table_without_files(tmp_path):
+def test_read_state_reads_every_file_of_the_snapshot_and_refuses_an_unreadable_one_before_any_work(tmp_path):
     import apache_beam as beam
     import pytest
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.testing.util import assert_that, equal_to
 
+    from pipelines.options import ConfigError
     from pipelines.state_store import read_state, state_prefix
     from schemas.state import STATE_SCHEMAS
 
@@ -172,6 +173,13 @@ def test_read_state_reads_every_file_of_the_snapshot_and_refuses_a_table_without
         assert_that(state["copies"] | beam.Map(lambda r: (r["article_id"], r["shingles"].tolist())),
                     equal_to([(r["article_id"], r["shingles"]) for r in rows]), label="copies")
         assert_that(state["events"], equal_to([]), label="events")
+    # Refused when the graph is built, before any work, with one message.
+    newer = STATE_SCHEMAS["copies"].with_metadata({**STATE_SCHEMAS["copies"].metadata,
+                                                    b"storybeam.schema_version": b"2.0"})
+    second = tmp_path / "_state" / "copies" / "dt=2026-03-18" / "part-00001-of-00002.parquet"
+    _write(second, newer, rows[1:])
+    with pytest.raises(ConfigError, match=rf"{second}: state table 'copies' has schema version '2.0'"):
+        read_state(beam.Pipeline(runner=FnApiRunner()), str(tmp_path), "2026-03-18")
     (tmp_path / "_state" / "seen" / "dt=2026-03-18" / "part-00000-of-00001.parquet").unlink()
-    with pytest.raises(FileNotFoundError, match="the state snapshot of 2026-03-18 has no files for 'seen'"):
+    with pytest.raises(ConfigError, match="the state snapshot of 2026-03-18 has no files for 'seen'"):
         read_state(beam.Pipeline(runner=FnApiRunner()), str(tmp_path), "2026-03-18")
