@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, timedelta
-
 from typing import Any, Iterator
 
 import apache_beam as beam
