@@ -19,6 +19,8 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article, DupInfo, EventMembership
+from transforms import band_filter
+from transforms.band_filter import BandFilter
 from transforms.minhash import NearDupConfig, band_keys, dup_group_id, shingles, signature, verify_pair
 
 STAGE = "earlier_copies"
@@ -41,15 +43,36 @@ def earlier_anchor(row: dict[str, Any]) -> EarlierAnchor:
                          float(row["event_similarity"]), np.asarray(row["shingles"], dtype=np.uint64))
 
 
-class _Bands(beam.DoFn):
-    def __init__(self, config: NearDupConfig, tag: str) -> None:
-        self._config, self._tag = config, tag
+def _keys(hashes: np.ndarray, config: NearDupConfig) -> list[bytes]:
+    """An anchor's LSH bucket keys (none for a text without words)."""
+    return band_keys(signature(hashes, config), config) if len(hashes) else []
 
-    def process(self, element: tuple[str, np.ndarray]) -> Iterable[tuple[bytes, tuple[str, str]]]:
-        article_id, hashes = element
-        if len(hashes):
-            for key in band_keys(signature(hashes, self._config), self._config):
-                yield key, (self._tag, article_id)
+
+def _tagged(element: tuple[str, list[bytes]], tag: str) -> Iterable[tuple[bytes, tuple[str, str]]]:
+    article_id, keys = element
+    for key in keys:
+        yield key, (tag, article_id)
+
+
+class _OldBands(beam.DoFn):
+    """An earlier anchor → its bucket keys that may be tonight's (``band_filter``), tagged; and, on the
+    ``CANDIDATE`` output, the anchor itself when any key passed (an anchor no key of which is tonight's
+    can pair with nothing)."""
+
+    CANDIDATE = "candidate"
+
+    def __init__(self, config: NearDupConfig) -> None:
+        self._config = config
+
+    def process(self, element: tuple[str, EarlierAnchor], tonight: np.ndarray
+                ) -> Iterable[tuple[bytes, tuple[str, str]] | beam.pvalue.TaggedOutput]:
+        article_id, anchor = element
+        keys = _keys(anchor.shingles, self._config)
+        passed = [key for key, maybe in zip(keys, band_filter.may_contain(tonight, keys)) if maybe]
+        if passed:
+            yield beam.pvalue.TaggedOutput(self.CANDIDATE, element)
+        for key in passed:
+            yield key, (_OLD, article_id)
 
 
 def _cross_pairs(element: tuple[bytes, Iterable[tuple[str, str]]], max_bucket: int
@@ -102,7 +125,7 @@ class AnchorIndex:
 
     def keys(self, shingle_hashes: np.ndarray) -> list[bytes]:
         """The anchor's LSH bucket keys (none for a text without words)."""
-        return band_keys(signature(shingle_hashes, self._config), self._config) if len(shingle_hashes) else []
+        return _keys(shingle_hashes, self._config)
 
     def add(self, anchor: EarlierAnchor, keys: Iterable[bytes] | None = None) -> None:
         """Index ``anchor`` under ``keys`` (its ``keys()``, computed when not given)."""
@@ -246,11 +269,14 @@ class MatchEarlierCopies(beam.PTransform):
         if not self._has_earlier:
             return {"dups": inputs["dups"], "representatives": reps, "shingles": new_shingles,
                     "memberships": reps | "NoEarlierEvents" >> beam.FlatMap(lambda _: [])}
-        old_by_id = earlier | "KeyEarlier" >> beam.Map(lambda e: (e.article_id, e))
+        new_keys = new_shingles | "NewKeys" >> beam.Map(lambda kv: (kv[0], _keys(kv[1], config)))
+        tonight = new_keys | "KeyLists" >> beam.Values() | "TonightsBands" >> beam.CombineGlobally(BandFilter())
+        old = (earlier
+               | "KeyEarlier" >> beam.Map(lambda e: (e.article_id, e))
+               | "OldBands" >> beam.ParDo(_OldBands(config), beam.pvalue.AsSingleton(tonight))
+               .with_outputs(_OldBands.CANDIDATE, main="bands"))
         pairs = (
-            (new_shingles | "NewBands" >> beam.ParDo(_Bands(config, _NEW)),
-             old_by_id | "OldShingles" >> beam.Map(lambda kv: (kv[0], kv[1].shingles))
-             | "OldBands" >> beam.ParDo(_Bands(config, _OLD)))
+            (new_keys | "NewBands" >> beam.FlatMap(_tagged, _NEW), old.bands)
             | "AllBands" >> beam.Flatten()
             | "GroupBands" >> beam.GroupByKey()
             | "CrossPairs" >> beam.FlatMap(_cross_pairs, config.max_bucket_size)
@@ -258,7 +284,7 @@ class MatchEarlierCopies(beam.PTransform):
             | "ByOld" >> beam.Map(lambda p: (p[1], p[0]))
         )
         candidates = (
-            {"pairs": pairs, "anchor": old_by_id}
+            {"pairs": pairs, "anchor": old[_OldBands.CANDIDATE]}
             | "JoinOld" >> beam.CoGroupByKey()
             | "AttachOld" >> beam.FlatMap(_attach_old)
         )
