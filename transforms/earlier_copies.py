@@ -6,7 +6,9 @@ among the anchors of the last ``copy_window_days`` partitions (state table ``_st
 the same MinHash LSH bands and the same verification as within a night. A matched group takes the
 earlier group's id, anchor and event: its articles are copies (``is_duplicate``), none of them is
 embedded or clustered again, and they join the earlier event. Keyed end to end (band keys, anchor
-ids): nothing is gathered on one worker.
+ids): nothing is gathered on one worker. An earlier anchor's keys are first checked against a Bloom filter
+of tonight's (``transforms/band_filter.py``): only those that may be tonight's are grouped, so a quiet
+night does not group the whole copy window's keys.
 """
 from __future__ import annotations
 
