@@ -57,17 +57,19 @@ def _tagged(element: tuple[str, list[bytes]], tag: str) -> Iterable[tuple[bytes,
 
 
 class _OldBands(beam.DoFn):
-    """An earlier anchor → its bucket keys that may be tonight's (``band_filter``), tagged; and, on the
-    ``CANDIDATE`` output, the anchor itself when any key passed (an anchor no key of which is tonight's
-    can pair with nothing)."""
+    """An earlier anchor → its bucket keys that may be tonight's (``band_filter``; None: tonight has no
+    anchor), tagged; and, on the ``CANDIDATE`` output, the anchor itself when any key passed (an anchor no
+    key of which is tonight's can pair with nothing)."""
 
     CANDIDATE = "candidate"
 
     def __init__(self, config: NearDupConfig) -> None:
         self._config = config
 
-    def process(self, element: tuple[str, EarlierAnchor], tonight: np.ndarray
+    def process(self, element: tuple[str, EarlierAnchor], tonight: np.ndarray | None
                 ) -> Iterable[tuple[bytes, tuple[str, str]] | beam.pvalue.TaggedOutput]:
+        if tonight is None:
+            return  # no anchor tonight: nothing to pair with
         article_id, anchor = element
         keys = _keys(anchor.shingles, self._config)
         passed = [key for key, maybe in zip(keys, band_filter.may_contain(tonight, keys)) if maybe]
@@ -272,10 +274,12 @@ class MatchEarlierCopies(beam.PTransform):
             return {"dups": inputs["dups"], "representatives": reps, "shingles": new_shingles,
                     "memberships": reps | "NoEarlierEvents" >> beam.FlatMap(lambda _: [])}
         new_keys = new_shingles | "NewKeys" >> beam.Map(lambda kv: (kv[0], _keys(kv[1], config)))
-        tonight = new_keys | "KeyLists" >> beam.Values() | "TonightsBands" >> beam.CombineGlobally(BandFilter())
+        # Without a default: a night without anchors has no filter (None below) and no earlier key passes.
+        tonight = (new_keys | "KeyLists" >> beam.Values()
+                   | "TonightsBands" >> beam.CombineGlobally(BandFilter()).without_defaults())
         old = (earlier
                | "KeyEarlier" >> beam.Map(lambda e: (e.article_id, e))
-               | "OldBands" >> beam.ParDo(_OldBands(config), beam.pvalue.AsSingleton(tonight))
+               | "OldBands" >> beam.ParDo(_OldBands(config), beam.pvalue.AsSingleton(tonight, default_value=None))
                .with_outputs(_OldBands.CANDIDATE, main="bands"))
         pairs = (
             (new_keys | "NewBands" >> beam.FlatMap(_tagged, _NEW), old.bands)

@@ -82,3 +82,14 @@ def test_tonights_anchors_find_the_same_earlier_anchors_as_against_every_one():
                     label="representatives")
         assert_that(out["memberships"] | beam.Map(lambda kv: (kv[0], kv[1].event_id)), equal_to([("old/07", "ev-7")]),
                     label="memberships")
+
+
+def test_a_night_without_anchors_matches_nothing_and_passes_no_earlier_key():
+    earlier = [EarlierAnchor(f"old/{i}", dup_group_id(f"old/{i}"), f"ev-{i}", 0.9,
+                             shingles(normalize_text(_story(i)), CONFIG.shingle_size)) for i in range(3)]
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+        out = {"representatives": pipeline | "Reps" >> beam.Create([], reshuffle=False).with_output_types(Article),
+               "dups": pipeline | "Dups" >> beam.Create([], reshuffle=False),
+               "earlier": pipeline | "Earlier" >> beam.Create(earlier)} | MatchEarlierCopies(CONFIG)
+        for name in ("dups", "representatives", "memberships", "shingles"):
+            assert_that(out[name], equal_to([]), label=name)
