@@ -103,15 +103,21 @@ STATE_SCHEMAS: dict[str, pa.Schema] = {
 
 # --- reading ---------------------------------------------------------------------------------------
 
+def other_major_version(stored: pa.Schema, wanted: pa.Schema) -> tuple[str, str] | None:
+    """(stored version, wanted version) when a stored table's ``storybeam.schema_version`` is of another
+    major version than this code's schema ``wanted`` (a missing version counts as another); else None."""
+    versions = tuple((s.metadata or {}).get(b"storybeam.schema_version", b"").decode() for s in (stored, wanted))
+    return None if versions[0].split(".")[0] == versions[1].split(".")[0] else versions
+
+
 def check_state_schema(table: str, schema: pa.Schema, where: str) -> None:
     """Raise ValueError unless ``schema`` (a stored file's) is of this code's major version of ``table`` and
     has every column this code reads."""
     wanted = STATE_SCHEMAS[table]
-    stored = (schema.metadata or {}).get(b"storybeam.schema_version", b"").decode()
-    version = STATE_SCHEMA_VERSIONS[table]
-    if stored.split(".")[0] != version.split(".")[0]:
-        raise ValueError(f"{where}: state table {table!r} has schema version {stored or 'none'!r}; "
-                         f"this code reads {version!r}")
+    other = other_major_version(schema, wanted)
+    if other:
+        raise ValueError(f"{where}: state table {table!r} has schema version {other[0] or 'none'!r}; "
+                         f"this code reads {other[1]!r}")
     missing = [name for name in wanted.names if name not in schema.names]
     if missing:
         raise ValueError(f"{where}: state table {table!r} lacks the columns {missing}")

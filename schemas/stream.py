@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from schemas.state import STATE_COPIES_SCHEMA, STATE_EVENTS_SCHEMA, STATE_RECENT_SCHEMA
+from schemas.state import STATE_COPIES_SCHEMA, STATE_EVENTS_SCHEMA, STATE_RECENT_SCHEMA, other_major_version
 
 STREAM_SCHEMA_VERSION = "1.0"
 
@@ -95,9 +95,8 @@ def decode_rows(data: bytes, schemas: dict[str, pa.Schema]) -> dict[str, list[di
         at += 8
         table = ipc.open_stream(pa.BufferReader(view[at:at + size])).read_all()
         at += size
-        stored = (table.schema.metadata or {}).get(b"storybeam.schema_version", b"").decode()
-        wanted = (schemas[name].metadata or {}).get(b"storybeam.schema_version", b"").decode()
-        if stored.split(".")[0] != wanted.split(".")[0]:
-            raise ValueError(f"stream state {name!r} has schema version {stored!r}; this code reads {wanted!r}")
+        other = other_major_version(table.schema, schemas[name])
+        if other:
+            raise ValueError(f"stream state {name!r} has schema version {other[0]!r}; this code reads {other[1]!r}")
         tables[name] = table.to_pylist()
     return tables

@@ -68,6 +68,20 @@ def test_stream_copies_state_round_trips_through_its_schema():
     assert back["band_keys"] == row["band_keys"] and back["window_end"] == row["window_end"]
     anchor = earlier_anchor(back)
     assert np.array_equal(anchor.shingles, hashes) and anchor.dup_group_id == "dup-1"
+    # A stored state of another major version is refused, a newer minor one read.
+    import pytest
+
+    wanted = schemas["copies"].metadata[b"storybeam.schema_version"].decode()
+    for version, refused in (("2.0", True), (wanted.split(".")[0] + ".7", False)):
+        stored = {"copies": schemas["copies"].with_metadata(
+            {**schemas["copies"].metadata, b"storybeam.schema_version": version.encode()})}
+        data = encode_rows({"copies": [row]}, stored)
+        if refused:
+            with pytest.raises(ValueError, match=rf"stream state 'copies' has schema version '2.0'; "
+                                                 rf"this code reads '{wanted}'"):
+                decode_rows(data, schemas)
+        else:
+            assert decode_rows(data, schemas)["copies"][0]["band_keys"] == row["band_keys"]
 
 
 def _state_row(article_id: str, text: str, event_id: str, stored: datetime) -> dict:
