@@ -174,6 +174,38 @@ def test_a_revised_article_is_a_new_article_under_an_id_of_its_own(tmp_path: Pat
     assert earlier["event_id"] not in {e["event_id"] for e in rows(out_b, "events") if e["dt"] == DAY2}
 
 
+def test_an_id_back_after_the_repeat_window_is_tonights_anchor_and_its_earlier_row_gives_way(tmp_path: Path) -> None:
+    """An id and its text delivered again after ``--repeat_window_days`` but within ``--copy_window_days`` is
+    no repeat and no copy of itself: it is tonight's anchor, and the next copies state holds its id once,
+    tonight's row; every other earlier row is carried over as it was."""
+    from pipelines import events
+
+    lines = JSONL.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    paths = {name: tmp_path / f"{name}.jsonl" for name in ("night1", "night2", "night3")}
+    paths["night1"].write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+    paths["night2"].write_text(lines[1] + "\n", encoding="utf-8")
+    paths["night3"].write_text(json.dumps(first) + "\n", encoding="utf-8")
+    out, day3 = tmp_path / "out", "2026-03-20"
+    run(out, DAY1, paths["night1"])
+    for day, night in ((DAY2, "night2"), (day3, "night3")):  # night 3: DAY1's ids have left the repeat window
+        summary = events.run(["--input", str(paths[night]), "--output", str(out), *REFERENCE, "--date", day,
+                              "--repeat_window_days", "1"], model_handler=FakeEmbeddingHandler())
+    assert (summary["totals"]["articles"], summary["totals"]["collapsed"]) == (1, 0)
+    (article,) = [a for a in rows(out, "articles") if a["dt"] == day3]
+    assert article["article_id"] == first["id"] and not article["is_duplicate"]
+
+    earlier, copies = (pq.read_table(out / "_state" / "copies" / f"dt={day}").to_pylist() for day in (DAY2, day3))
+    assert first["id"] in {r["article_id"] for r in earlier}
+    assert sorted(r["article_id"] for r in copies) == sorted(r["article_id"] for r in earlier)
+    (row,) = [r for r in copies if r["article_id"] == first["id"]]
+    assert row["dt"] == day3 and row["dup_group_id"] == article["dup_group_id"]
+    def others(state: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted((r for r in state if r["article_id"] != first["id"]), key=lambda r: r["article_id"])
+
+    assert others(copies) == others(earlier)
+
+
 def test_a_gap_in_earlier_partitions_is_bridged_with_a_warning(tmp_path: Path, caplog) -> None:
     from pipelines.state_store import earlier_date
 
