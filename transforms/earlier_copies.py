@@ -68,10 +68,9 @@ class _OldBands(beam.DoFn):
 
     def process(self, element: tuple[str, EarlierAnchor], tonight: np.ndarray | None
                 ) -> Iterable[tuple[bytes, tuple[str, str]] | beam.pvalue.TaggedOutput]:
-        if tonight is None:
-            return  # no anchor tonight: nothing to pair with
         article_id, anchor = element
-        keys = _keys(anchor.shingles, self._config)
+        # No anchor tonight: nothing to pair with (and no bare return: Beam warns of one in a generator).
+        keys = _keys(anchor.shingles, self._config) if tonight is not None else []
         passed = [key for key, maybe in zip(keys, band_filter.may_contain(tonight, keys)) if maybe]
         if passed:
             yield beam.pvalue.TaggedOutput(self.CANDIDATE, element)

@@ -2,6 +2,8 @@
 every earlier anchor against every new one."""
 from __future__ import annotations
 
+import logging
+
 import apache_beam as beam
 import numpy as np
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
@@ -10,7 +12,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from schemas.records import Article, DupInfo
 from transforms import band_filter
 from transforms.band_filter import BandFilter
-from transforms.earlier_copies import AnchorIndex, EarlierAnchor, MatchEarlierCopies
+from transforms.earlier_copies import AnchorIndex, EarlierAnchor, MatchEarlierCopies, _OldBands
 from transforms.minhash import NearDupConfig, band_keys, dup_group_id, shingles, signature
 from transforms.normalization import normalize_text
 
@@ -93,3 +95,10 @@ def test_a_night_without_anchors_matches_nothing_and_passes_no_earlier_key():
                "earlier": pipeline | "Earlier" >> beam.Create(earlier)} | MatchEarlierCopies(CONFIG)
         for name in ("dups", "representatives", "memberships", "shingles"):
             assert_that(out[name], equal_to([]), label=name)
+
+
+def test_the_old_bands_step_builds_without_beams_yield_and_return_warning(caplog):
+    """Beam warns, at every run, of a process method that both yields and returns; _OldBands does neither now."""
+    with caplog.at_level(logging.WARNING):
+        beam.ParDo(_OldBands(CONFIG), None)
+    assert not [r for r in caplog.records if "yield and return" in r.getMessage()]
