@@ -93,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         records = scaled_corpus(args.scaled, SHARED / "eval")
         args.night = max(published_day(r) for r in records if r.get("published_at"))
         args.state_days = (args.night - min(published_day(r) for r in records if r.get("published_at"))).days
-        args.events_jsonl = Path(f"scaled_corpus({args.scaled})")
+        corpus = f"scaled_corpus({args.scaled})"
     else:
         records = [json.loads(line) for line in args.events_jsonl.open(encoding="utf-8")]
+        corpus = args.events_jsonl.name
     first = args.night - timedelta(days=args.state_days + 1)
     night1 = [r for r in records if r.get("published_at") and first <= published_day(r) < args.night - timedelta(days=1)]
     night2 = [r for r in records if r.get("published_at") and published_day(r) == args.night]
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             codes = {"base " + args.base: worktree, "this tree": REPO}
             states = {label: tmp / f"state-{i}" for i, label in enumerate(codes)}
             inputs1, inputs2 = write_jsonl(tmp / "night1.jsonl", night1), write_jsonl(tmp / "night2.jsonl", night2)
-            print(f"{args.events_jsonl.name}: night 1 = {len(night1)} stories ({first} to {day1 - timedelta(days=1)}), "
+            print(f"{corpus}: night 1 = {len(night1)} stories ({first} to {day1 - timedelta(days=1)}), "
                   f"the night = {len(night2)} stories ({args.night}); {os.cpu_count()} CPUs, load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
             for label, root in codes.items():
